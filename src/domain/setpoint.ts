@@ -1,0 +1,11 @@
+/**
+ * A power setpoint for one asset, load convention: a battery told +50 charges at 50 kW,
+ * told -50 discharges at 50 kW. Every setpoint says why it was given.
+ */
+export interface Setpoint {
+  readonly siteId: string;
+  readonly assetId: string;
+  readonly powerKw: number;
+  readonly reason: string;
+  readonly atMs: number;
+}
