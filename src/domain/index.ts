@@ -5,3 +5,4 @@ export * from './site.js';
 export * from './state.js';
 export * from './setpoint.js';
 export * from './errors.js';
+export * from './device-adapter.js';

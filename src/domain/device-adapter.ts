@@ -1,0 +1,50 @@
+import type { Observable } from 'rxjs';
+import type { AssetKind } from './asset.js';
+import type { Setpoint } from './setpoint.js';
+import type { Telemetry } from './telemetry.js';
+
+/** What an adapter needs to know of the asset behind a binding. */
+export interface AdapterTarget {
+  readonly siteId: string;
+  readonly assetId: string;
+  readonly kind: AssetKind;
+  /** Device binding URL, e.g. `modbus://127.0.0.1:15020/3`. */
+  readonly binding: string;
+  readonly pollIntervalS: number;
+  /**
+   * Device-side revert timer for setpoints, seconds: if the controller stops refreshing, the
+   * device falls back to its safe state after this long. Refreshed on every write.
+   */
+  readonly revertS: number;
+}
+
+export interface AdapterHealth {
+  readonly connected: boolean;
+  readonly lastOkAtMs: number | null;
+  readonly consecutiveErrors: number;
+  readonly lastError: string | null;
+}
+
+/** Outcome of a write, verified by reading the device back. */
+export interface WriteResult {
+  readonly ok: boolean;
+  /** The power the device reports it was told, load convention, when read back. */
+  readonly readBackKw: number | null;
+  readonly detail: string | null;
+}
+
+/**
+ * One field device, whatever the protocol. Readings come out in canonical metrics and the
+ * load sign convention; vendor signs and scale factors are converted inside, once. A failed
+ * read emits `bad` readings at once: never the last value forever, never 0.
+ */
+export interface DeviceAdapter {
+  readonly target: AdapterTarget;
+  /** Hot stream of readings; completes after close(). */
+  readonly telemetry$: Observable<Telemetry>;
+  /** Connects and starts polling/subscribing. Rejects with a VppError when the device is unreachable. */
+  connect(): Promise<void>;
+  write(setpoint: Setpoint): Promise<WriteResult>;
+  health(): AdapterHealth;
+  close(): Promise<void>;
+}
