@@ -1,0 +1,3 @@
+export { loadConfigFile, parseConfig } from './load.js';
+export { ConfigError, formatProblem } from './errors.js';
+export type { AssetSimulation, ConfigProblem, ConfiguredSite, StoreConfig, VppConfig } from './types.js';

@@ -1,0 +1,135 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * Schemas of the configuration file as people write it (config/default.yaml). Field names
+ * carry their units. Asset entries are checked in two steps — `type` first, then the schema
+ * of that type — so an error names the real field instead of "must match a schema in anyOf".
+ */
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+const Kw = Type.Number({ exclusiveMinimum: 0 });
+const Pct = Type.Number({ minimum: 0, maximum: 100 });
+const Efficiency = Type.Number({ exclusiveMinimum: 0, maximum: 1 });
+const Binding = Type.String({ minLength: 1 });
+
+const AssetCommon = {
+  id: Id,
+  binding: Binding,
+  /** A reading older than this is stale (default: 5 × the poll interval, at least 5 s). */
+  staleAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  pollIntervalS: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600 })),
+};
+
+export const ASSET_TYPES = ['meter', 'load', 'pv', 'battery'] as const;
+export const AssetHeadSchema = Type.Object({ type: Type.Enum(ASSET_TYPES) });
+
+const LoadProfile = Type.Object(
+  {
+    bdew: Type.Optional(Type.Enum(['g25', 'h25', 'l25'])),
+    annualKwh: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    constantKw: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MeterSchema = Type.Object(
+  { type: Type.Literal('meter'), ...AssetCommon },
+  { additionalProperties: false },
+);
+
+export const LoadSchema = Type.Object(
+  {
+    type: Type.Literal('load'),
+    ...AssetCommon,
+    /** How the simulator draws this load (demo only). */
+    simulate: Type.Optional(Type.Object({ profile: LoadProfile }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const PvSchema = Type.Object(
+  {
+    type: Type.Literal('pv'),
+    ...AssetCommon,
+    kwp: Kw,
+    simulate: Type.Optional(
+      Type.Object({ weather: Type.Enum(['tmy3-723170']) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BatterySchema = Type.Object(
+  {
+    type: Type.Literal('battery'),
+    ...AssetCommon,
+    capacityKwh: Kw,
+    maxChargeKw: Kw,
+    maxDischargeKw: Kw,
+    minSocPct: Type.Optional(Pct),
+    maxSocPct: Type.Optional(Pct),
+    chargeEfficiency: Type.Optional(Efficiency),
+    dischargeEfficiency: Type.Optional(Efficiency),
+    /** Device-side revert timer for setpoints (safe state when the controller goes quiet). */
+    revertS: Type.Optional(Type.Number({ minimum: 2, maximum: 3600 })),
+    simulate: Type.Optional(Type.Object({ socPct: Pct }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const SiteSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    timezone: Type.String({ minLength: 1 }),
+    gridImportLimitKw: Kw,
+    gridExportLimitKw: Type.Optional(Kw),
+    peakTargetKw: Type.Optional(Kw),
+    rechargeBelowKw: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Checked per entry against the schema of its `type`. */
+    assets: Type.Array(Type.Unknown(), { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    http: Type.Optional(
+      Type.Object(
+        { host: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    store: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.Enum(['sqlite', 'influx']),
+          dataDir: Type.Optional(Type.String({ minLength: 1 })),
+          url: Type.Optional(Type.String({ pattern: '^https?://' })),
+          database: Type.Optional(Id),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    control: Type.Optional(
+      Type.Object({ cycleS: Type.Optional(Type.Number({ minimum: 0.1, maximum: 60 })) }, { additionalProperties: false }),
+    ),
+    simulation: Type.Optional(
+      Type.Object(
+        {
+          /** The simulated clock's start, ISO 8601 with offset. */
+          startAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' }),
+          speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    sites: Type.Array(SiteSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigSchema>;
+export type MeterEntry = Static<typeof MeterSchema>;
+export type LoadEntry = Static<typeof LoadSchema>;
+export type PvEntry = Static<typeof PvSchema>;
+export type BatteryEntry = Static<typeof BatterySchema>;
