@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: every benchmark, each figure printed beside its baseline measured in the
+ * same run (these machines are noisy: only same-run comparisons mean something). Targets from
+ * the issues are reported, never asserted.
+ */
+import { benchModbusServer } from './modbus-server.js';
+import { benchStoreIngest } from './store-ingest.js';
+import type { BenchFigure } from './figure.js';
+
+const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
+  ['Modbus TCP server (modbus-serial client, one outstanding request)', benchModbusServer],
+  ['Time-series store ingest', benchStoreIngest],
+];
+
+const only = process.argv[2];
+let failed = false;
+for (const [title, run] of suites) {
+  if (only !== undefined && !title.toLowerCase().includes(only.toLowerCase())) continue;
+  process.stdout.write(`\n## ${title}\n`);
+  try {
+    for (const f of await run()) {
+      const value = f.value >= 100 ? Math.round(f.value).toLocaleString('en-US') : f.value.toFixed(2);
+      process.stdout.write(`  ${f.name.padEnd(48)} ${value.padStart(12)} ${f.unit}${f.baseline !== undefined ? `   (${f.baseline})` : ''}\n`);
+    }
+  } catch (err) {
+    failed = true;
+    process.stdout.write(`  FAILED: ${(err as Error).message}\n`);
+  }
+}
+process.exitCode = failed ? 1 : 0;

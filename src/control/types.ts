@@ -1,0 +1,38 @@
+import type { Setpoint, Site, SiteState } from '../domain/index.js';
+
+/**
+ * What a controller sees in one cycle: the site and its state, frozen at the start of the
+ * cycle (OpenEMS CycleWorker: freeze every channel, then run the controllers, then write), so
+ * every controller in the cycle decides on the same numbers.
+ */
+export interface ProcessImage {
+  readonly site: Site;
+  readonly state: SiteState;
+}
+
+export interface ControllerResult<S> {
+  readonly setpoints: Setpoint[];
+  readonly state: S;
+  /** Why something was not done (unavailable asset, bad meter), for logs and the API. */
+  readonly notes?: string[];
+}
+
+/**
+ * A controller: a pure function of the image, the cycle time and its own state. No I/O, no
+ * Date.now(), no module state, so a cycle is reproducible from its inputs and testable by
+ * tables of cycles. A later planner-driven controller keeps this signature.
+ */
+export type Controller<S> = (image: ProcessImage, nowMs: number, state: S) => ControllerResult<S>;
+
+/** A deep-frozen copy of site and state: a controller that tries to mutate it throws. */
+export function processImage(site: Site, state: SiteState): ProcessImage {
+  return deepFreeze(structuredClone({ site, state }));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

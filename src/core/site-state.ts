@@ -1,0 +1,59 @@
+import {
+  asyncScheduler,
+  defer,
+  filter,
+  groupBy,
+  map,
+  mergeMap,
+  scan,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import type { AssetState, Site, SiteState, Telemetry } from '../domain/index.js';
+import { assetState$, emptyAssetState } from './asset-state.js';
+import { assetsById, summariseSite } from './site-summary.js';
+
+export interface SiteStateOptions {
+  /** Timers (staleness) run on it; a TestScheduler gives virtual time. Default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+  /** Clock for SiteState.atMs. Default: the scheduler's clock. */
+  readonly nowMs?: () => number;
+}
+
+/**
+ * The live state of one site from the telemetry of (possibly) many sites: telemetry of other
+ * sites and of unknown assets is ignored. Emits a new SiteState whenever an asset's state
+ * changes (a reading arrives or goes stale), starting with the first reading.
+ *
+ * One subscription to telemetry$, split per asset with groupBy, so a cold source works as
+ * well as an adapter's hot stream.
+ */
+export function siteState$(
+  site: Site,
+  telemetry$: Observable<Telemetry>,
+  options: SiteStateOptions = {},
+): Observable<SiteState> {
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const nowMs = options.nowMs ?? (() => scheduler.now());
+  const byId = assetsById(site);
+  return defer(() => {
+    const initial: Record<string, AssetState> = {};
+    for (const asset of site.assets) initial[asset.id] = emptyAssetState(asset);
+    return telemetry$.pipe(
+      filter((t) => t.siteId === site.id && byId.has(t.assetId)),
+      groupBy((t) => t.assetId),
+      mergeMap((ofAsset) => {
+        const asset = byId.get(ofAsset.key);
+        return asset === undefined ? [] : assetState$(asset, ofAsset, scheduler);
+      }),
+      scan(
+        (states: Readonly<Record<string, AssetState>>, changed: AssetState) => ({
+          ...states,
+          [changed.assetId]: changed,
+        }),
+        initial,
+      ),
+      map((states) => summariseSite(site, states, nowMs())),
+    );
+  });
+}

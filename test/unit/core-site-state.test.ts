@@ -1,0 +1,147 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { siteState$ } from '../../src/core/index.js';
+import type { BatteryAsset, Metric, Quality, Site, SiteState, Telemetry } from '../../src/domain/index.js';
+
+const meter = { id: 'grid', kind: 'meter', binding: 'modbus://127.0.0.1:1/1', staleAfterS: 60, pollIntervalS: 1 } as const;
+const bess: BatteryAsset = {
+  id: 'bess',
+  kind: 'battery',
+  binding: 'modbus://127.0.0.1:1/2',
+  staleAfterS: 10,
+  pollIntervalS: 1,
+  capacityKwh: 500,
+  maxChargeKw: 250,
+  maxDischargeKw: 250,
+  minSocPct: 10,
+  maxSocPct: 95,
+  chargeEfficiency: 0.95,
+  dischargeEfficiency: 0.95,
+};
+const site: Site = { id: 'plant-1', name: 'Plant 1', timezone: 'Asia/Shanghai', gridImportLimitKw: 800, assets: [meter, bess] };
+
+function t(assetId: string, metric: Metric, value: number | null, atMs: number, siteId = 'plant-1'): Telemetry {
+  return { siteId, assetId, metric, value, quality: value === null ? 'bad' : 'good', atMs };
+}
+
+/** The part of a SiteState each diagram checks, so expectations stay readable. */
+interface View {
+  readonly atMs: number;
+  readonly grid: number | null;
+  readonly gridQ: Quality;
+  readonly batteryAvailable: boolean | undefined;
+}
+const view = (s: SiteState): View => ({
+  atMs: s.atMs,
+  grid: s.gridPowerKw.value,
+  gridQ: s.gridPowerKw.quality,
+  batteryAvailable: s.assets.bess?.available,
+});
+
+function scheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+describe('siteState$', () => {
+  it("emits on each reading and goes stale one limit after the last ('-a 59s b')", () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('-a 59s b', { a: t('grid', 'powerKw', 500, 1), b: t('grid', 'powerKw', 520, 59_002) });
+      const out = siteState$(site, src).pipe(map(view));
+      expectObservable(out, '^ 200s !').toBe('-A 59s B 59.999s S', {
+        A: { atMs: 1, grid: 500, gridQ: 'good', batteryAvailable: false },
+        B: { atMs: 59_002, grid: 520, gridQ: 'good', batteryAvailable: false },
+        S: { atMs: 119_002, grid: 520, gridQ: 'stale', batteryAvailable: false },
+      });
+    });
+  });
+
+  it('turns stale at exactly the limit, before a reading one frame later', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('-a 60s b', { a: t('grid', 'powerKw', 500, 1), b: t('grid', 'powerKw', 510, 60_002) });
+      expectObservable(siteState$(site, src).pipe(map(view)), '^ 100s !').toBe('-A 59.999s SB', {
+        A: { atMs: 1, grid: 500, gridQ: 'good', batteryAvailable: false },
+        S: { atMs: 60_001, grid: 500, gridQ: 'stale', batteryAvailable: false },
+        B: { atMs: 60_002, grid: 510, gridQ: 'good', batteryAvailable: false },
+      });
+    });
+  });
+
+  it('makes a battery available only while power and SoC are both good, each with its own staleness', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      // socPct is read once (bess stale limit 10 s); powerKw keeps coming every 4 s.
+      const src = hot('a s 4s b 4s c 4s d', {
+        a: t('bess', 'powerKw', -50, 0),
+        s: t('bess', 'socPct', 60, 1),
+        b: t('bess', 'powerKw', -50, 4_002),
+        c: t('bess', 'powerKw', -50, 8_003),
+        d: t('bess', 'powerKw', -50, 12_004),
+      });
+      const out = siteState$(site, src).pipe(map((s) => s.assets.bess?.available));
+      // a@0 (no SoC yet), s@1 → available, b@4002, c@8003, SoC stale @10001, d@12004 still not.
+      expectObservable(out, '^ 20s !').toBe('f t 4s t 4s t 1.997s f 2.002s f', { t: true, f: false });
+    });
+  });
+
+  it('ignores telemetry of other sites, unknown assets and unknown metrics', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('xyz-a', {
+        x: t('grid', 'powerKw', 999, 0, 'other-site'),
+        y: t('ghost', 'powerKw', 999, 1),
+        z: { ...t('grid', 'powerKw', 999, 2), metric: 'volts' as Metric },
+        a: t('grid', 'powerKw', 400, 4),
+      });
+      expectObservable(siteState$(site, src).pipe(map(view)), '^ 10s !').toBe('----A', {
+        A: { atMs: 4, grid: 400, gridQ: 'good', batteryAvailable: false },
+      });
+    });
+  });
+
+  it('passes a bad meter reading through at once as a bad grid power, never 0', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('a 5s b', { a: t('grid', 'powerKw', 450, 0), b: t('grid', 'powerKw', null, 5_001) });
+      expectObservable(siteState$(site, src).pipe(map(view)), '^ 100s !').toBe('A 5s B', {
+        A: { atMs: 0, grid: 450, gridQ: 'good', batteryAvailable: false },
+        B: { atMs: 5_001, grid: null, gridQ: 'bad', batteryAvailable: false },
+      });
+    });
+  });
+
+  it('treats a good reading carrying NaN as bad', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('a', { a: { ...t('grid', 'powerKw', 0, 0), value: Number.NaN } });
+      expectObservable(siteState$(site, src).pipe(map(view)), '^ 1s !').toBe('A', {
+        A: { atMs: 0, grid: null, gridQ: 'bad', batteryAvailable: false },
+      });
+    });
+  });
+
+  it('propagates errors and unsubscribes from the source', () => {
+    scheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const src = hot('a 3s #', { a: t('grid', 'powerKw', 450, 0) }, new Error('boom'));
+      expectObservable(siteState$(site, src).pipe(map((s) => s.gridPowerKw.value))).toBe(
+        'a 3s #',
+        { a: 450 },
+        new Error('boom'),
+      );
+      expectSubscriptions(src.subscriptions).toBe('^ 3s !');
+    });
+  });
+
+  it('emits plain objects that survive a JSON round trip', () => {
+    const seen: SiteState[] = [];
+    scheduler().run(({ hot, expectObservable }) => {
+      const src = hot('abc', {
+        a: t('grid', 'powerKw', 450, 0),
+        b: t('bess', 'powerKw', 20, 1),
+        c: t('bess', 'socPct', 95, 2),
+      });
+      const out = siteState$(site, src).pipe(map((s) => seen.push(s)));
+      expectObservable(out, '^ 1s !').toBe('123', { 1: 1, 2: 2, 3: 3 });
+    });
+    expect(seen).toHaveLength(3);
+    for (const s of seen) expect(JSON.parse(JSON.stringify(s))).toStrictEqual(s);
+    // The last one has every part filled in, the envelope included.
+    expect(seen[2]?.flexibility.decreaseKw).toBeGreaterThan(0);
+  });
+});
