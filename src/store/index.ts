@@ -1,0 +1,38 @@
+import { VppError } from '../domain/index.js';
+import { InfluxStore } from './influx/index.js';
+import { SqliteStore } from './sqlite/index.js';
+import type { TimeSeriesStore } from './types.js';
+import type { WriteQueueOptions } from './write-queue.js';
+
+export type {
+  MetricPoint,
+  SetpointRecord,
+  SeriesQuery,
+  SeriesSample,
+  SetpointQuery,
+  TimeSeriesStore,
+} from './types.js';
+export type { WriteQueueOptions } from './write-queue.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_QUEUED_POINTS } from './write-queue.js';
+export { SqliteStore, DEFAULT_DATA_DIR, DEFAULT_SQLITE_FILE, SCHEMA_VERSION } from './sqlite/index.js';
+export type { SqliteStoreOptions } from './sqlite/index.js';
+export { InfluxStore, SITE_LEVEL_TAG } from './influx/index.js';
+export type { InfluxStoreOptions } from './influx/index.js';
+
+export type StoreConfig =
+  | ({ readonly kind: 'sqlite'; readonly dataDir: string } & WriteQueueOptions)
+  | ({ readonly kind: 'influx'; readonly url: string; readonly database: string } & WriteQueueOptions);
+
+/** Opens the configured store: the embedded SQLite file (default) or an InfluxDB 1.x database. */
+export async function openStore(config: StoreConfig): Promise<TimeSeriesStore> {
+  switch (config.kind) {
+    case 'sqlite':
+      return new SqliteStore(config);
+    case 'influx':
+      return InfluxStore.open(config);
+    default: {
+      const kind: unknown = (config as { kind?: unknown }).kind;
+      throw new VppError('STORE_CONFIG_INVALID', `store.kind must be 'sqlite' or 'influx', got ${JSON.stringify(kind)}`);
+    }
+  }
+}
