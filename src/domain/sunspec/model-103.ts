@@ -1,0 +1,52 @@
+import { defineModel } from './define.js';
+
+/**
+ * Three-phase inverter, integer + scale factor (SunSpec model 103, sunspec/models
+ * json/model_103.json). Inverters count generation positive: W > 0 is power delivered to the
+ * AC side, so a battery inverter reads W < 0 while charging.
+ */
+export const MODEL_103 = defineModel(103, 'inverter', [
+  { name: 'A', type: 'uint16', sf: 'A_SF', units: 'A' },
+  { name: 'AphA', type: 'uint16', sf: 'A_SF', units: 'A' },
+  { name: 'AphB', type: 'uint16', sf: 'A_SF', units: 'A' },
+  { name: 'AphC', type: 'uint16', sf: 'A_SF', units: 'A' },
+  { name: 'A_SF', type: 'sunssf' },
+  { name: 'PPVphAB', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'PPVphBC', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'PPVphCA', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'PhVphA', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'PhVphB', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'PhVphC', type: 'uint16', sf: 'V_SF', units: 'V' },
+  { name: 'V_SF', type: 'sunssf' },
+  { name: 'W', type: 'int16', sf: 'W_SF', units: 'W' },
+  { name: 'W_SF', type: 'sunssf' },
+  { name: 'Hz', type: 'uint16', sf: 'Hz_SF', units: 'Hz' },
+  { name: 'Hz_SF', type: 'sunssf' },
+  { name: 'VA', type: 'int16', sf: 'VA_SF', units: 'VA' },
+  { name: 'VA_SF', type: 'sunssf' },
+  { name: 'VAr', type: 'int16', sf: 'VAr_SF', units: 'var' },
+  { name: 'VAr_SF', type: 'sunssf' },
+  { name: 'PF', type: 'int16', sf: 'PF_SF', units: 'Pct' },
+  { name: 'PF_SF', type: 'sunssf' },
+  { name: 'WH', type: 'acc32', sf: 'WH_SF', units: 'Wh' },
+  { name: 'WH_SF', type: 'sunssf' },
+  { name: 'DCA', type: 'uint16', sf: 'DCA_SF', units: 'A' },
+  { name: 'DCA_SF', type: 'sunssf' },
+  { name: 'DCV', type: 'uint16', sf: 'DCV_SF', units: 'V' },
+  { name: 'DCV_SF', type: 'sunssf' },
+  { name: 'DCW', type: 'int16', sf: 'DCW_SF', units: 'W' },
+  { name: 'DCW_SF', type: 'sunssf' },
+  { name: 'TmpCab', type: 'int16', sf: 'Tmp_SF', units: 'C' },
+  { name: 'TmpSnk', type: 'int16', sf: 'Tmp_SF', units: 'C' },
+  { name: 'TmpTrns', type: 'int16', sf: 'Tmp_SF', units: 'C' },
+  { name: 'TmpOt', type: 'int16', sf: 'Tmp_SF', units: 'C' },
+  { name: 'Tmp_SF', type: 'sunssf' },
+  { name: 'St', type: 'enum16' },
+  { name: 'StVnd', type: 'enum16' },
+  { name: 'Evt1', type: 'bitfield32' },
+  { name: 'Evt2', type: 'bitfield32' },
+  { name: 'EvtVnd1', type: 'bitfield32' },
+  { name: 'EvtVnd2', type: 'bitfield32' },
+  { name: 'EvtVnd3', type: 'bitfield32' },
+  { name: 'EvtVnd4', type: 'bitfield32' },
+]);
