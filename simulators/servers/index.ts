@@ -1,0 +1,2 @@
+export * from './modbus/index.js';
+export * from './sunspec/index.js';
