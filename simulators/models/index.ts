@@ -1,0 +1,12 @@
+export * from './validate.js';
+export * from './local-time.js';
+export * from './piecewise.js';
+export * from './bdew.js';
+export * from './tmy3.js';
+export * from './data-files.js';
+export type * from './power-model.js';
+export * from './load.js';
+export * from './pv.js';
+export * from './battery.js';
+export * from './meter.js';
+export * from './site-physics.js';

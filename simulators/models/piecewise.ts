@@ -1,0 +1,20 @@
+/**
+ * Profile and weather values hold until the next sample. Every zone in use today has an offset
+ * that is a whole number of quarter-hours, so local quarter-hour and hour boundaries all fall
+ * on UTC quarter-hours: splitting a step there makes a step that straddles a sample exact.
+ */
+export const QUARTER_HOUR_MS = 15 * 60 * 1000;
+
+/** Mean of a piecewise-constant `valueAt` over [startMs, startMs + dtS), split at UTC quarter-hours. */
+export function meanOverStep(startMs: number, dtS: number, valueAt: (atMs: number) => number): number {
+  if (dtS <= 0) return valueAt(startMs);
+  const endMs = startMs + dtS * 1000;
+  let sum = 0;
+  let t = startMs;
+  while (t < endMs) {
+    const next = Math.min(endMs, (Math.floor(t / QUARTER_HOUR_MS) + 1) * QUARTER_HOUR_MS);
+    sum += valueAt(t) * (next - t);
+    t = next;
+  }
+  return sum / (endMs - startMs);
+}
