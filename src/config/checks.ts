@@ -1,3 +1,5 @@
+import { bindingProblem } from '../../adapters/index.js';
+
 /** Checks beyond what a JSON schema can say. Each returns a reason, or null when fine. */
 
 export function checkTimezone(tz: string): string | null {
@@ -9,17 +11,10 @@ export function checkTimezone(tz: string): string | null {
   }
 }
 
-const SCHEMES = ['modbus:', 'modbus-rtu:', 'opc.tcp:', 'mqtt:'];
-
-export function checkBinding(binding: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(binding);
-  } catch {
-    return `not a URL (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
-  }
-  if (!SCHEMES.includes(url.protocol)) {
-    return `unsupported scheme '${url.protocol}' (one of ${SCHEMES.map((s) => s.slice(0, -1)).join(', ')}), got ${JSON.stringify(binding)}`;
-  }
-  return null;
+/**
+ * A binding the adapters can use. With a `simulation` section a port of 0 is allowed: the
+ * simulated devices then listen on any free port and the bindings are resolved to it.
+ */
+export function checkBinding(binding: string, simulated: boolean): string | null {
+  return bindingProblem(simulated ? binding.replace(/^(modbus:\/\/[^/:]+):0\//, '$1:1/') : binding);
 }

@@ -140,7 +140,7 @@ interface BuiltAsset {
 }
 
 function buildAsset(e: AssetEntry, path: string, simulated: boolean, problems: ConfigProblem[]): BuiltAsset {
-  const bindingProblem = checkBinding(e.binding);
+  const bindingProblem = checkBinding(e.binding, simulated);
   if (bindingProblem !== null) problems.push({ path: `${path}.binding`, message: bindingProblem });
   const pollIntervalS = e.pollIntervalS ?? 1;
   const common = { id: e.id, binding: e.binding, pollIntervalS, staleAfterS: e.staleAfterS ?? Math.max(5, 5 * pollIntervalS) };

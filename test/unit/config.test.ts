@@ -71,9 +71,19 @@ describe('config loading', () => {
     expect(lines).toEqual([
       'site.yaml: sites[0].timezone: not an IANA time zone (e.g. Asia/Shanghai), got "Mars/Olympus"',
       'site.yaml: sites[0].peakTargetKw: must be <= gridImportLimitKw (800), got 900',
-      expect.stringMatching(/^site\.yaml: sites\[0\]\.assets\[0\]\.binding: unsupported scheme 'http:'/),
+      expect.stringMatching(/^site\.yaml: sites\[0\]\.assets\[0\]\.binding: scheme http: is not supported yet/),
       "site.yaml: sites[0].assets[1].id: duplicate asset id 'grid' in this site (also assets[0])",
     ]);
+  });
+
+  it('rejects a malformed binding at load, naming the field and why', () => {
+    expect(problemsOf(SITE.replace('1502/4', '1502/300'))).toEqual([
+      "site.yaml: sites[0].assets[1].binding: path must be /<unit id 1..247>, got '/300' (in \"modbus://127.0.0.1:1502/300\")",
+    ]);
+    expect(problemsOf(SITE.replace('"modbus://127.0.0.1:1502/1"', 'plc-7'))[0]).toMatch(/assets\[0\]\.binding: has no URL scheme/);
+    // Port 0 only where simulated devices will pick a free port.
+    expect(problemsOf(SITE.replace('1502/4', '0/4'))[0]).toMatch(/assets\[1\]\.binding: port must be 1\.\.65535/);
+    expect(() => parseConfig(`simulation: {startAt: "2025-07-15T10:45:00+08:00"}\n${SITE.replaceAll(':1502/', ':0/')}`, 'sim.yaml')).not.toThrow();
   });
 
   it('requires a grid meter and a SoC floor below the ceiling', () => {

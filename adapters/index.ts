@@ -1,0 +1,40 @@
+import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.js';
+import { VppError } from '../src/domain/errors.js';
+import { createModbusAdapter, parseModbusBinding } from './modbus/index.js';
+
+export { createModbusAdapter, parseModbusBinding, type ModbusAdapterOptions, type ModbusTcpBinding } from './modbus/index.js';
+
+const SUPPORTED = ['modbus'] as const;
+
+function schemeOf(binding: string): string | null {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(binding);
+  return m === null ? null : (m[1] ?? '').toLowerCase();
+}
+
+/**
+ * Why a binding cannot be used, or null when it can: config loading calls this so that a
+ * malformed URL is rejected with its field before any device is touched.
+ */
+export function bindingProblem(binding: string): string | null {
+  const scheme = schemeOf(binding);
+  if (scheme === null) return `has no URL scheme (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
+  if (scheme !== 'modbus') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
+  try {
+    parseModbusBinding(binding);
+    return null;
+  } catch (err) {
+    return `${(err as Error).message.replace(/^binding '.*?': /, '')} (in ${JSON.stringify(binding)})`;
+  }
+}
+
+/** Chooses the adapter by the binding's URL scheme (ARCHITECTURE.md, "The loop", step 1). */
+export function createAdapter(target: AdapterTarget): DeviceAdapter {
+  const scheme = schemeOf(target.binding);
+  if (scheme === null) throw new VppError('BINDING_INVALID', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: has no URL scheme`);
+  switch (scheme) {
+    case 'modbus':
+      return createModbusAdapter(target);
+    default:
+      throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: modbus:)`);
+  }
+}

@@ -1,0 +1,188 @@
+import { Subject } from 'rxjs';
+import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
+import { VppError } from '../../src/domain/errors.js';
+import type { Setpoint } from '../../src/domain/setpoint.js';
+import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
+import { MODEL_HEADER_REGISTERS, decodeModel } from '../../src/domain/sunspec/index.js';
+import { parseModbusBinding } from './binding.js';
+import { openTcpClient, type RegisterClient } from './client.js';
+import { KIND_MODELS, MODEL_DECODERS, storageCommandKw, type MetricValues, type ModelDecoder } from './decoders.js';
+import { discoverSunSpec, type SunSpecMap, type SunSpecModelLocation } from './discovery.js';
+import { readRanges } from './read-plan.js';
+import { planStorageWrite } from './storage.js';
+
+export interface ModbusAdapterOptions {
+  /** Per-request timeout; default 1000 ms. */
+  readonly timeoutMs?: number;
+  /** Reconnect back-off: first wait and cap; default 500 ms → 10 s, doubling. */
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+interface Link {
+  readonly client: RegisterClient;
+  readonly map: SunSpecMap;
+  readonly models: ReadonlyArray<{ readonly loc: SunSpecModelLocation; readonly decoder: ModelDecoder }>;
+}
+
+/**
+ * A SunSpec device over Modbus TCP (`modbus://host:port/unit`). Discovers the models on
+ * connect, polls the ones the asset kind needs every pollIntervalS and emits canonical metrics
+ * in the load convention. A failed read emits every metric `bad` at once and reconnects with
+ * capped exponential back-off; so does a failed connect(), which also rejects.
+ */
+export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapterOptions = {}): DeviceAdapter {
+  const binding = parseModbusBinding(target.binding);
+  const needed = KIND_MODELS[target.kind];
+  if (needed === undefined) throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}': asset kind ${target.kind} has no SunSpec mapping`);
+  const decoders = needed.map((id) => ({ id, decoder: MODEL_DECODERS.get(id) as ModelDecoder }));
+  const metrics: Metric[] = [...new Set(decoders.flatMap((d) => d.decoder.metrics(target.kind)))];
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const backoffMinMs = options.backoffMinMs ?? 500;
+  const backoffMaxMs = options.backoffMaxMs ?? 10_000;
+
+  const telemetry$ = new Subject<Telemetry>();
+  let link: Link | null = null;
+  let closed = false;
+  let polling = false;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let backoffMs = backoffMinMs;
+  let lastOkAtMs: number | null = null;
+  let consecutiveErrors = 0;
+  let lastError: string | null = null;
+
+  function emit(values: MetricValues, atMs: number): void {
+    for (const metric of metrics) {
+      telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(values[metric], atMs) });
+    }
+  }
+
+  async function establish(): Promise<Link> {
+    const client = await openTcpClient({ ...binding, timeoutMs });
+    try {
+      const map = await discoverSunSpec(client.readHolding, target.binding);
+      const models = decoders.map(({ id, decoder }) => {
+        const loc = map.models.find((m) => m.id === id);
+        if (loc === undefined) {
+          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: a ${target.kind} needs SunSpec model ${id}; the device has ${map.models.map((m) => m.id).join(', ')}`);
+        }
+        if (loc.length < decoder.model.length) {
+          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: model ${id} has length ${loc.length}, expected ${decoder.model.length}`);
+        }
+        return { loc, decoder };
+      });
+      const l: Link = { client, map, models };
+      client.onLost((reason) => fail(l, new VppError('MODBUS_IO', reason)));
+      return l;
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+  }
+
+  function fail(from: Link | null, e: unknown): void {
+    if (closed || (from !== null && link !== from)) return; // already handled
+    consecutiveErrors++;
+    lastError = e instanceof Error ? e.message : String(e);
+    emit({}, Date.now());
+    if (link !== null) void link.client.close();
+    link = null;
+    if (retryTimer === null) {
+      retryTimer = setTimeout(() => void reconnect(), backoffMs);
+      backoffMs = Math.min(backoffMs * 2, backoffMaxMs);
+    }
+  }
+
+  async function reconnect(): Promise<void> {
+    retryTimer = null;
+    if (closed) return;
+    try {
+      const l = await establish();
+      if (closed) return void (await l.client.close());
+      link = l;
+      backoffMs = backoffMinMs;
+      await poll();
+    } catch (e) {
+      fail(null, e);
+    }
+  }
+
+  async function poll(): Promise<void> {
+    const l = link;
+    if (l === null || polling || closed) return;
+    polling = true;
+    try {
+      const blocks = await readRanges(
+        l.client.readHolding,
+        l.models.map((m) => ({ address: m.loc.address, count: MODEL_HEADER_REGISTERS + m.loc.length })),
+      );
+      const atMs = Date.now();
+      const values: MetricValues = {};
+      l.models.forEach((m, i) => Object.assign(values, m.decoder.decode(decodeModel(m.decoder.model, blocks[i] ?? [], MODEL_HEADER_REGISTERS), target.kind)));
+      if (link !== l || closed) return;
+      consecutiveErrors = 0;
+      lastError = null;
+      lastOkAtMs = atMs;
+      emit(values, atMs);
+    } catch (e) {
+      fail(l, e);
+    } finally {
+      polling = false;
+    }
+  }
+
+  async function readStorage(l: Link): Promise<{ address: number; values: ReturnType<typeof decodeModel> }> {
+    const m = l.models.find((x) => x.loc.id === 124);
+    if (m === undefined) throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: no model 124`);
+    const body = m.loc.address + MODEL_HEADER_REGISTERS;
+    return { address: body, values: decodeModel(m.decoder.model, await l.client.readHolding(body, m.loc.length)) };
+  }
+
+  return {
+    target,
+    telemetry$: telemetry$.asObservable(),
+    async connect() {
+      if (closed) throw new VppError('ADAPTER_CLOSED', `${target.binding}: adapter is closed`);
+      if (link !== null) return;
+      pollTimer ??= setInterval(() => void poll(), target.pollIntervalS * 1000);
+      try {
+        const l = await establish();
+        if (closed) return void (await l.client.close());
+        link = l;
+      } catch (e) {
+        fail(null, e);
+        if (e instanceof VppError && e.code !== 'MODBUS_IO' && e.code !== 'MODBUS_TIMEOUT') throw e;
+        throw new VppError('DEVICE_UNREACHABLE', `${target.binding}: ${lastError ?? 'unreachable'}`, { cause: e });
+      }
+      await poll();
+    },
+    async write(setpoint: Setpoint): Promise<WriteResult> {
+      const l = link;
+      if (target.kind !== 'battery') return { ok: false, readBackKw: null, detail: `${target.binding}: a ${target.kind} takes no power setpoint` };
+      if (l === null) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected (${lastError ?? 'no link'})` };
+      try {
+        const before = await readStorage(l);
+        const plan = planStorageWrite(before.values, setpoint.powerKw, target.revertS);
+        if (!plan.ok) return { ok: false, readBackKw: null, detail: `${target.binding}: ${plan.detail}` };
+        for (const g of plan.groups) await l.client.writeRegisters(before.address + g.offset, g.values);
+        const readBackKw = storageCommandKw((await readStorage(l)).values);
+        const ok = readBackKw !== null && Math.abs(readBackKw - setpoint.powerKw) <= plan.toleranceKw;
+        return { ok, readBackKw, detail: ok ? null : `${target.binding}: wrote ${setpoint.powerKw} kW, device reports ${String(readBackKw)} kW` };
+      } catch (e) {
+        return { ok: false, readBackKw: null, detail: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    health: (): AdapterHealth => ({ connected: link !== null, lastOkAtMs, consecutiveErrors, lastError }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (pollTimer !== null) clearInterval(pollTimer);
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      const l = link;
+      link = null;
+      if (l !== null) await l.client.close();
+      telemetry$.complete();
+    },
+  };
+}
