@@ -48,3 +48,13 @@ export async function hasPymodbus(): Promise<boolean> {
     execFile('/usr/bin/python3', ['-c', 'import pymodbus'], (err) => resolve(err === null));
   });
 }
+
+/** Like requireBinary, for Debian's pymodbus: loud skip, or a failure under CI=true. */
+export async function requirePymodbus(): Promise<boolean> {
+  if (requireBinary('/usr/bin/python3', '/usr/bin/python3 -m pymodbus') === null) return false;
+  if (await hasPymodbus()) return true;
+  const message = `MISSING PACKAGE: /usr/bin/python3 cannot import pymodbus, so the pymodbus peer tests cannot run. Install it with: ${INSTALL_HINTS['/usr/bin/python3 -m pymodbus'] ?? ''}`;
+  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: a missing service is a failure)`);
+  console.warn(`\n*** ${message} — SKIPPING ***\n`);
+  return false;
+}
