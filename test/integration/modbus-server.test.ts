@@ -123,6 +123,39 @@ describe('Modbus TCP server (raw frames)', () => {
   });
 });
 
+describe('Modbus TCP server fault gate', () => {
+  it('drops requests for a lost unit and delays a slow one, answering the others at once', async () => {
+    const verdicts = new Map<number, 'answer' | 'drop' | number>([[1, 'drop'], [2, 80]]);
+    const gated = await startModbusTcpServer({
+      host: '127.0.0.1',
+      port: 0,
+      units: new Map([[1, arrayBank()], [2, arrayBank()], [3, arrayBank()]]),
+      gate: (unit) => verdicts.get(unit) ?? 'answer',
+    });
+    const s = connect({ host: '127.0.0.1', port: gated.port });
+    try {
+      await once(s, 'connect');
+      const t0 = performance.now();
+      s.write(Buffer.concat([adu(1, 1, [3, 0, 4, 0, 1]), adu(2, 2, [3, 0, 5, 0, 1]), adu(3, 3, [3, 0, 6, 0, 1])]));
+      const first = await receive(s, 11);
+      expect(first.readUInt16BE(0)).toBe(3); // unit 3 answers at once
+      const second = await receive(s, 11);
+      expect(second.readUInt16BE(0)).toBe(2); // unit 2 after its delay
+      expect(second.readUInt16BE(9)).toBe(5);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(75);
+      // Unit 1 never answered; once the fault clears it answers again.
+      verdicts.delete(1);
+      s.write(adu(4, 1, [3, 0, 4, 0, 1]));
+      const back = await receive(s, 11);
+      expect([back.readUInt16BE(0), back.readUInt16BE(9)]).toEqual([4, 4]);
+      expect(gated.requestCount()).toBe(3);
+    } finally {
+      s.destroy();
+      await gated.close();
+    }
+  });
+});
+
 describe('SunSpec bank writes', () => {
   let client: RegisterClient;
   const written: Array<[string, number]> = [];

@@ -3,6 +3,7 @@ import { VppError } from '../../src/domain/errors.js';
 import {
   MODEL_1,
   MODEL_103,
+  MODEL_123,
   MODEL_124,
   MODEL_203,
   SUNSPEC_MODELS,
@@ -34,7 +35,11 @@ describe('SunSpec model definitions', () => {
     expect(MODEL_103.length).toBe(50);
     expect(MODEL_203.length).toBe(105);
     expect(MODEL_124.length).toBe(24);
-    expect([...SUNSPEC_MODELS.keys()].sort()).toEqual([1, 103, 124, 203]);
+    expect(MODEL_123.length).toBe(24);
+    expect(MODEL_123.byName.get('WMaxLimPct')?.offset).toBe(3);
+    expect(MODEL_123.byName.get('WMaxLim_Ena')?.offset).toBe(7);
+    expect(MODEL_123.byName.get('WMaxLimPct_SF')?.offset).toBe(21);
+    expect([...SUNSPEC_MODELS.keys()].sort()).toEqual([1, 103, 123, 124, 203]);
   });
 
   it('place points at the offsets of the SunSpec reference', () => {

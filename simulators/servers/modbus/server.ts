@@ -10,6 +10,11 @@ export interface ModbusTcpServerOptions {
   readonly units: ReadonlyMap<number, RegisterBank>;
   /** Called when a bank throws something other than a ModbusException (answered 04). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Fault injection: how to treat a request for `unit` now — answer at once, never answer
+   * ('drop': a device lost to the bus, the client times out), or answer after a delay in ms.
+   */
+  readonly gate?: (unit: number) => 'answer' | 'drop' | number;
 }
 
 export interface ModbusTcpServer {
@@ -33,6 +38,7 @@ const MAX_LENGTH = 254;
  */
 export function startModbusTcpServer(opts: ModbusTcpServerOptions): Promise<ModbusTcpServer> {
   const sockets = new Set<Socket>();
+  const gate = opts.gate;
   let answered = 0;
 
   const server = createServer((socket) => {
@@ -52,7 +58,15 @@ export function startModbusTcpServer(opts: ModbusTcpServerOptions): Promise<Modb
         }
         const frameBytes = MBAP_PREFIX + length;
         if (buf.length - at < frameBytes) break;
-        if (buf.readUInt16BE(at + 2) === 0) {
+        const verdict = gate === undefined ? 'answer' : gate(buf[at + 6] ?? 0);
+        if (verdict !== 'answer' && buf.readUInt16BE(at + 2) === 0) {
+          if (verdict !== 'drop') {
+            // Answered later, after the bank has been read: a slow device, not a stale one.
+            const response = answerFrame(buf, at, frameBytes, opts.units, opts.onError);
+            setTimeout(() => void (socket.destroyed || socket.write(response)), verdict).unref();
+            answered++;
+          }
+        } else if (buf.readUInt16BE(at + 2) === 0) {
           const response = answerFrame(buf, at, frameBytes, opts.units, opts.onError);
           if (!corked && buf.length - at > frameBytes) {
             socket.cork();

@@ -1,5 +1,6 @@
 import { MODEL_1 } from './model-1.js';
 import { MODEL_103 } from './model-103.js';
+import { MODEL_123 } from './model-123.js';
 import { MODEL_124 } from './model-124.js';
 import { MODEL_203 } from './model-203.js';
 import type { ModelDef } from './types.js';
@@ -14,7 +15,7 @@ export const END_MODEL_ID = 0xffff;
 export const MODEL_HEADER_REGISTERS = 2;
 
 export const SUNSPEC_MODELS: ReadonlyMap<number, ModelDef> = new Map(
-  [MODEL_1, MODEL_103, MODEL_124, MODEL_203].map((m) => [m.id, m]),
+  [MODEL_1, MODEL_103, MODEL_123, MODEL_124, MODEL_203].map((m) => [m.id, m]),
 );
 
 export function sunspecModel(id: number): ModelDef | undefined {
