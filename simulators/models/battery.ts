@@ -1,3 +1,7 @@
+import { Actuator, type ActuatorSegment } from './actuator.js';
+import { flowTowardsBound, taperLimitKw, type FlowLimits } from './battery-energy.js';
+import { checkBatteryFallback, type BatteryRevertFallback } from './battery-fallback.js';
+import { CompensatedSum } from './compensated-sum.js';
 import type { PowerModel } from './power-model.js';
 import { finiteNumber, invalidOption, nonEmptyString, nonNegativeNumber, numberInRange, positiveNumber } from './validate.js';
 
@@ -12,13 +16,24 @@ export interface BatteryModelOptions {
   readonly maxSocPct: number;
   readonly chargeEfficiency: number;
   readonly dischargeEfficiency: number;
+  /** SoC distance (percentage points) from a bound over which power tapers to 0 (battery-energy.ts). Default none. */
+  readonly taperPct?: number;
+  /** State after a revert timer runs out. Default idle. */
+  readonly fallback?: BatteryRevertFallback;
+  /** Seconds from a command until the inverter follows it. Default 0. */
+  readonly responseDelayS?: number;
+  /** Largest change of the power setpoint, kW/s. Default 0 = no limit. */
+  readonly rampKwPerS?: number;
   readonly field?: string;
 }
+
+const REVERT_TAG = 'revert';
 
 /**
  * A battery that follows a power command (load convention: + charges). Energy changes by
  * (charge × chargeEfficiency − discharge / dischargeEfficiency) × dt (CONTRACTS.md), kept within
- * [minSocPct, maxSocPct] of capacity by cutting power within the step. No taper yet.
+ * [minSocPct, maxSocPct] of capacity by cutting power within the step, or by the taper.
+ * The command passes through an Actuator (delay, ramp); a ramp is booked at its mean power.
  */
 export class BatteryModel implements PowerModel {
   readonly id: string;
@@ -30,14 +45,17 @@ export class BatteryModel implements PowerModel {
   readonly maxSocPct: number;
   readonly chargeEfficiency: number;
   readonly dischargeEfficiency: number;
+  readonly taperPct: number;
+  readonly fallback: BatteryRevertFallback;
   private readonly minKwh: number;
   private readonly maxKwh: number;
+  private readonly taperKwh: number;
+  private readonly setpoint: Actuator;
   private atMs: number;
-  private storedKwh: number;
-  private commandKw = 0;
+  private readonly stored: CompensatedSum;
   private revertAtMs: number | null = null;
-  private chargedKwh = 0;
-  private dischargedKwh = 0;
+  private readonly charged = new CompensatedSum();
+  private readonly discharged = new CompensatedSum();
 
   constructor(opts: BatteryModelOptions) {
     const f = opts.field ?? 'battery';
@@ -51,9 +69,15 @@ export class BatteryModel implements PowerModel {
     const soc = numberInRange(`${f}.socPct`, opts.socPct, this.minSocPct, this.maxSocPct);
     this.chargeEfficiency = numberInRange(`${f}.chargeEfficiency`, opts.chargeEfficiency, Number.MIN_VALUE, 1);
     this.dischargeEfficiency = numberInRange(`${f}.dischargeEfficiency`, opts.dischargeEfficiency, Number.MIN_VALUE, 1);
+    this.taperPct = numberInRange(`${f}.taperPct`, opts.taperPct ?? 0, 0, 100);
+    this.fallback = checkBatteryFallback(`${f}.fallback`, opts.fallback ?? { kind: 'idle' });
     this.minKwh = (this.minSocPct / 100) * this.capacityKwh;
     this.maxKwh = (this.maxSocPct / 100) * this.capacityKwh;
-    this.storedKwh = (soc / 100) * this.capacityKwh;
+    this.taperKwh = (this.taperPct / 100) * this.capacityKwh;
+    this.stored = new CompensatedSum((soc / 100) * this.capacityKwh);
+    const ramp = { responseDelayS: opts.responseDelayS ?? 0, rampPerS: opts.rampKwPerS ?? 0 };
+    nonNegativeNumber(`${f}.rampKwPerS`, ramp.rampPerS);
+    this.setpoint = new Actuator(this.atMs, 0, ramp, f);
   }
 
   nowMs(): number {
@@ -61,19 +85,27 @@ export class BatteryModel implements PowerModel {
   }
 
   /**
-   * Sets the power to follow from now on. With `revertS` > 0 the battery falls back to idle
-   * when that much sim time passes without another command (a dead controller leaves it safe).
+   * Sets the power to follow (after the response delay). With `revertS` > 0 the battery goes to
+   * its fallback when that much sim time passes without another command (a dead controller
+   * leaves it safe); the timer runs from receipt, like SunSpec's RvrtTms.
    */
   command(powerKw: number, revertS: number | null = null): void {
     finiteNumber(`${this.id}: command powerKw`, powerKw);
     if (revertS !== null) nonNegativeNumber(`${this.id}: command revertS`, revertS);
-    this.commandKw = powerKw;
+    this.setpoint.cancel(REVERT_TAG);
+    this.setpoint.command(powerKw);
     this.revertAtMs = revertS !== null && revertS > 0 ? this.atMs + revertS * 1000 : null;
+    if (this.revertAtMs !== null) this.setpoint.schedule(this.fallbackKw(powerKw), this.revertAtMs, REVERT_TAG);
   }
 
-  /** The command in force now: 0 once its revert time has passed. */
+  /** The setpoint the inverter is moving to now: the fallback's once the revert time has passed. */
   commandedKw(): number {
-    return this.reverted() ? 0 : this.commandKw;
+    return this.setpoint.target();
+  }
+
+  /** The setpoint the inverter follows at this instant (ramping towards commandedKw()). */
+  setpointKw(): number {
+    return this.setpoint.output();
   }
 
   /** True when the last command's revert timer ran out before a new command came. */
@@ -81,30 +113,43 @@ export class BatteryModel implements PowerModel {
     return this.revertAtMs !== null && this.atMs >= this.revertAtMs;
   }
 
-  /** The command clamped to power limits, and to 0 when SoC already sits on the bound it pushes against. */
+  /** The setpoint clamped to power limits and the taper; 0 when SoC sits on the bound it pushes against. */
   powerKw(): number {
-    const p = this.limitedKw(this.commandedKw());
-    if (p > 0 && this.storedKwh >= this.maxKwh) return 0;
-    if (p < 0 && this.storedKwh <= this.minKwh) return 0;
-    return p;
+    const p = this.limitedKw(this.setpoint.output());
+    if (p > 0) return Math.min(p, taperLimitKw(this.limits(true)));
+    if (p < 0) {
+      const kw = Math.min(-p, taperLimitKw(this.limits(false)));
+      return kw === 0 ? 0 : -kw;
+    }
+    return 0;
+  }
+
+  /** Largest charge power available now, kW (taper and full bound included). */
+  availableChargeKw(): number {
+    return taperLimitKw(this.limits(true));
+  }
+
+  /** Largest discharge power available now, kW (>= 0). */
+  availableDischargeKw(): number {
+    return taperLimitKw(this.limits(false));
   }
 
   socPct(): number {
-    return (this.storedKwh / this.capacityKwh) * 100;
+    return (this.stored.value() / this.capacityKwh) * 100;
   }
 
   energyStoredKwh(): number {
-    return this.storedKwh;
+    return this.stored.value();
   }
 
   /** AC energy taken from the bus while charging, kWh. */
   energyChargedKwh(): number {
-    return this.chargedKwh;
+    return this.charged.value();
   }
 
   /** AC energy delivered to the bus while discharging, kWh. */
   energyDischargedKwh(): number {
-    return this.dischargedKwh;
+    return this.discharged.value();
   }
 
   step(dtS: number): number {
@@ -112,40 +157,42 @@ export class BatteryModel implements PowerModel {
     if (dtS === 0) return this.powerKw();
     const endMs = this.atMs + dtS * 1000;
     let energyKwh = 0;
-    // A revert that falls inside the step splits it: command before, idle after.
-    if (this.revertAtMs !== null && this.revertAtMs > this.atMs && this.revertAtMs < endMs) {
-      const firstS = (this.revertAtMs - this.atMs) / 1000;
-      energyKwh += this.apply(this.commandKw, firstS);
-      this.atMs = this.revertAtMs;
-    }
-    energyKwh += this.apply(this.commandedKw(), (endMs - this.atMs) / 1000);
+    // Revert times and delayed commands split the step: the actuator returns one piece each.
+    for (const seg of this.setpoint.advance(dtS)) energyKwh += this.apply(seg);
     this.atMs = endMs;
     return (energyKwh * 3600) / dtS;
+  }
+
+  private fallbackKw(commandKw: number): number {
+    const fb = this.fallback;
+    if (fb.kind === 'idle') return 0;
+    if (fb.kind === 'powerKw') return fb.powerKw;
+    return Math.max((-fb.pct / 100) * this.maxDischargeKw, Math.min((fb.pct / 100) * this.maxChargeKw, commandKw));
   }
 
   private limitedKw(powerKw: number): number {
     return Math.max(-this.maxDischargeKw, Math.min(this.maxChargeKw, powerKw));
   }
 
-  /** Runs `powerKw` for `dtS` within the SoC bounds; returns the AC energy drawn (kWh, < 0 = delivered). */
-  private apply(powerKw: number, dtS: number): number {
-    const dtH = dtS / 3600;
-    const p = this.limitedKw(powerKw);
+  private limits(charging: boolean): FlowLimits {
+    const e = this.stored.value();
+    return charging
+      ? { maxKw: this.maxChargeKw, efficiency: this.chargeEfficiency, roomKwh: Math.max(0, this.maxKwh - e), taperKwh: this.taperKwh }
+      : { maxKw: this.maxDischargeKw, efficiency: this.dischargeEfficiency, roomKwh: Math.max(0, e - this.minKwh), taperKwh: this.taperKwh };
+  }
+
+  /** Runs one actuator piece (at its mean power) within the SoC bounds; returns the AC energy drawn (kWh, < 0 = delivered). */
+  private apply(seg: ActuatorSegment): number {
+    const dtH = seg.durationS / 3600;
+    const p = this.limitedKw((seg.fromValue + seg.toValue) / 2);
     if (dtH <= 0 || p === 0) return 0;
-    if (p > 0) {
-      const roomKwh = Math.max(0, this.maxKwh - this.storedKwh);
-      const atBound = p * this.chargeEfficiency * dtH >= roomKwh;
-      const kw = atBound ? roomKwh / (this.chargeEfficiency * dtH) : p;
-      // Snap to the bound so rounding can never carry SoC past it.
-      this.storedKwh = atBound ? Math.max(this.storedKwh, this.maxKwh) : this.storedKwh + kw * this.chargeEfficiency * dtH;
-      this.chargedKwh += kw * dtH;
-      return kw * dtH;
-    }
-    const availKwh = Math.max(0, this.storedKwh - this.minKwh);
-    const atBound = (-p / this.dischargeEfficiency) * dtH >= availKwh;
-    const kw = atBound ? (availKwh * this.dischargeEfficiency) / dtH : -p;
-    this.storedKwh = atBound ? Math.min(this.storedKwh, this.minKwh) : this.storedKwh - (kw / this.dischargeEfficiency) * dtH;
-    this.dischargedKwh += kw * dtH;
-    return -kw * dtH;
+    const charging = p > 0;
+    const flow = flowTowardsBound(Math.abs(p), dtH, charging, this.limits(charging));
+    if (flow.acKwh === 0) return 0;
+    // Snap to the bound so rounding can never carry SoC past it.
+    if (flow.atBound) this.stored.set(charging ? this.maxKwh : this.minKwh);
+    else this.stored.add(charging ? flow.storedDeltaKwh : -flow.storedDeltaKwh);
+    (charging ? this.charged : this.discharged).add(flow.acKwh);
+    return charging ? flow.acKwh : -flow.acKwh;
   }
 }

@@ -67,3 +67,19 @@ export function parseIsoWithOffset(field: string, value: unknown): number {
   if (!Number.isFinite(ms)) throw invalidOption(field, 'is not a valid date', value);
   return ms;
 }
+
+/**
+ * The instant at which the wall clock in `timezone` shows the given local date and time. In a
+ * DST gap (a time that does not exist) it gives the instant one offset-change later.
+ */
+export function localToEpochMs(timezone: string, year: number, month: number, day: number, hour: number, minute: number): number {
+  const wallMs = Date.UTC(year, month - 1, day, hour, minute);
+  let guess = wallMs;
+  // Two corrections settle it: the offset at the first guess may differ from the one at the answer.
+  for (let i = 0; i < 2; i++) {
+    const p = localTimeParts(guess, timezone);
+    const shownMs = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
+    guess += wallMs - shownMs;
+  }
+  return guess;
+}

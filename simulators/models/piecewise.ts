@@ -5,14 +5,27 @@
  */
 export const QUARTER_HOUR_MS = 15 * 60 * 1000;
 
-/** Mean of a piecewise-constant `valueAt` over [startMs, startMs + dtS), split at UTC quarter-hours. */
-export function meanOverStep(startMs: number, dtS: number, valueAt: (atMs: number) => number): number {
+/** The first UTC quarter-hour boundary strictly after `atMs`. */
+export function nextQuarterHourMs(atMs: number): number {
+  return (Math.floor(atMs / QUARTER_HOUR_MS) + 1) * QUARTER_HOUR_MS;
+}
+
+/**
+ * Mean of a piecewise-constant `valueAt` over [startMs, startMs + dtS), split at UTC
+ * quarter-hours, or at the breaks `nextBreakMs` gives (the first break strictly after its argument).
+ */
+export function meanOverStep(
+  startMs: number,
+  dtS: number,
+  valueAt: (atMs: number) => number,
+  nextBreakMs: (atMs: number) => number = nextQuarterHourMs,
+): number {
   if (dtS <= 0) return valueAt(startMs);
   const endMs = startMs + dtS * 1000;
   let sum = 0;
   let t = startMs;
   while (t < endMs) {
-    const next = Math.min(endMs, (Math.floor(t / QUARTER_HOUR_MS) + 1) * QUARTER_HOUR_MS);
+    const next = Math.min(endMs, nextBreakMs(t));
     sum += valueAt(t) * (next - t);
     t = next;
   }

@@ -1,3 +1,6 @@
+/** The kinds of simulated asset a site's physics holds. */
+export type PowerModelKind = 'load' | 'pv' | 'battery' | 'hvac' | 'evCharger';
+
 /**
  * What every simulated asset offers the site: the power flowing now and a step that moves its
  * own sim time forward. Powers are kW in the load convention (drawing from the bus > 0).
@@ -5,7 +8,7 @@
  */
 export interface PowerModel {
   readonly id: string;
-  readonly kind: 'load' | 'pv' | 'battery';
+  readonly kind: PowerModelKind;
   /** The sim time (epoch ms, UTC) the model's state refers to. */
   nowMs(): number;
   /** Power flowing at nowMs(), kW, load convention. */

@@ -1,17 +1,19 @@
-import { SiteMeter } from './meter.js';
+import { SiteMeter, type SiteMeterOptions } from './meter.js';
 import type { PowerModel } from './power-model.js';
 import { finiteNumber, invalidOption } from './validate.js';
+
+export type SitePhysicsOptions = SiteMeterOptions;
 
 /**
  * One site's physics: its assets and grid meter on a shared sim time. The meter books the
  * mean of each step, so its energy registers are exactly the integral of the stepped grid power.
  */
 export class SitePhysics {
-  readonly meter = new SiteMeter();
+  readonly meter: SiteMeter;
   readonly assets: readonly PowerModel[];
   private atMs: number;
 
-  constructor(startMs: number, assets: readonly PowerModel[]) {
+  constructor(startMs: number, assets: readonly PowerModel[], options: SitePhysicsOptions = {}) {
     this.atMs = finiteNumber('site startMs', startMs);
     const ids = new Set<string>();
     for (const a of assets) {
@@ -20,6 +22,8 @@ export class SitePhysics {
       ids.add(a.id);
     }
     this.assets = assets;
+    this.meter = new SiteMeter(options);
+    this.meter.sample(this.atMs, this.gridKw());
   }
 
   nowMs(): number {
@@ -31,11 +35,17 @@ export class SitePhysics {
     return this.assets.reduce((s, a) => s + a.powerKw(), 0);
   }
 
+  /** Grid power as the meter reports it now (measurementLagS late), kW. */
+  meterReadingKw(): number {
+    return this.meter.measurementLagS > 0 ? this.meter.readingKw(this.atMs) : this.gridKw();
+  }
+
   step(dtS: number): void {
     if (!Number.isFinite(dtS) || dtS < 0) throw invalidOption('step dtS', 'must be a finite number >= 0', dtS);
     if (dtS === 0) return;
     const meanGridKw = this.assets.reduce((s, a) => s + a.step(dtS), 0);
     this.meter.record(meanGridKw, dtS);
     this.atMs += dtS * 1000;
+    if (this.meter.measurementLagS > 0) this.meter.sample(this.atMs, this.gridKw());
   }
 }
