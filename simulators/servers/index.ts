@@ -1,2 +1,5 @@
 export * from './modbus/index.js';
 export * from './sunspec/index.js';
+export type { SimDevice, SimDeviceKind, SimCommandName } from './device.js';
+export * from './mqtt/index.js';
+export * from './opcua/index.js';
