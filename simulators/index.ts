@@ -6,3 +6,4 @@ export * from './models/index.js';
 export * from './scenario/index.js';
 export * from './servers/index.js';
 export * from './servers/site/index.js';
+export * from './scenario/runner/index.js';

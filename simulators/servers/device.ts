@@ -28,4 +28,9 @@ export interface SimDevice {
    * value when it is unknown for this device or out of range; takes effect at the next step.
    */
   command(name: SimCommandName, value: number): void;
+  /**
+   * False while the device does not answer (a commLoss fault, a reboot's downtime): servers
+   * then send nothing for it and ignore its commands, as a lost device would. Absent = always.
+   */
+  online?(): boolean;
 }

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/index.js';
+import { runSim } from './sim.js';
 import { runStart } from './start.js';
 
 /**
@@ -11,10 +12,19 @@ const USAGE = `Usage: vpp <command> [options]
 Commands:
   start [--config FILE]     run the controller (default config: config/default.yaml, or $VPP_CONFIG)
   config check FILE         validate a config file; one line per problem, exit 2 when invalid
+  sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL]
+                            serve a scenario's (or a config's) simulated devices on loopback:
+                            Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
+                            --speed: simulated seconds per wall second (default 1)
 
 Environment: VPP_HTTP_PORT, VPP_DATA_DIR, VPP_INFLUX_URL override the config file.`;
 
 export const DEFAULT_CONFIG = 'config/default.yaml';
+
+// stdout is the command's output only (CONTRACTS.md): libraries that log with console.log
+// (node-opcua prints its warnings there) go to stderr. The CLI writes its output explicitly.
+console.log = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+console.info = console.log;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +33,23 @@ async function main(argv: readonly string[]): Promise<number> {
       const { values } = parseArgs({ args: [...rest], options: { config: { type: 'string', short: 'c' } }, strict: true });
       const code = await runStart(values.config ?? process.env.VPP_CONFIG ?? DEFAULT_CONFIG);
       // Everything was closed and flushed; leave now even if a library left a handle open.
+      process.exit(code);
+      return code;
+    }
+    case 'sim': {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        allowPositionals: true,
+        strict: true,
+        options: { speed: { type: 'string' }, 'port-base': { type: 'string' }, json: { type: 'boolean' }, 'mqtt-url': { type: 'string' } },
+      });
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length > 0) return usage('expected: vpp sim FILE [--speed N] [--port-base P] [--json]');
+      const speed = Number(values.speed ?? '1');
+      if (!Number.isFinite(speed) || speed <= 0 || speed > 100000) return usage(`--speed must be a number in (0, 100000], got ${JSON.stringify(values.speed)}`);
+      const portBase = Number(values['port-base'] ?? '15020');
+      if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65000) return usage(`--port-base must be a port 0..65000 (0 = free ports), got ${JSON.stringify(values['port-base'])}`);
+      const code = await runSim({ file, speed, portBase, json: values.json === true, ...(values['mqtt-url'] !== undefined ? { mqttUrl: values['mqtt-url'] } : {}) });
       process.exit(code);
       return code;
     }

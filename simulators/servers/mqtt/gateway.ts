@@ -68,6 +68,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     // One timestamp per tick: every device of the group is sampled at the same instant.
     const iso = new Date(opts.clock()).toISOString();
     for (const { device, topics } of entries) {
+      if (device.online?.() === false) continue; // a lost device goes silent
       try {
         c.publish(topics.telemetry, telemetryJson(iso, device.readings()), TELEMETRY_OPTS);
         opts.counters.telemetrySent += 1;
@@ -80,6 +81,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const onMessage = (topic: string, payload: Buffer): void => {
     const entry = byCommandTopic.get(topic);
     if (entry === undefined || client === null) return;
+    if (entry.device.online?.() === false) return; // a lost device neither acts nor acks
     const outcome = applyCommand(entry.device, payload);
     if (outcome.ok) opts.counters.commandsAccepted += 1;
     else opts.counters.commandsRejected += 1;

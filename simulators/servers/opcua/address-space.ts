@@ -36,6 +36,7 @@ const SAMPLING_MS = 100;
  * ignores the status still gets no number. UncertainLastUsableValue would invite using it.
  */
 function readingValue(device: SimDevice, metric: Metric): Variant | StatusCode {
+  if (device.online?.() === false) return StatusCodes.BadCommunicationError;
   const value = device.readings()[metric];
   return typeof value === 'number' && Number.isFinite(value) ? new Variant({ dataType: DataType.Double, value }) : StatusCodes.BadNoData;
 }
@@ -64,6 +65,7 @@ function addSetpoint(ns: INamespace, folder: UAObject, device: SimDevice, name: 
         const value: unknown = variant.value;
         if (variant.dataType !== DataType.Double || typeof value !== 'number') return StatusCodes.BadTypeMismatch;
         if (!Number.isFinite(value)) return StatusCodes.BadOutOfRange;
+        if (device.online?.() === false) return StatusCodes.BadCommunicationError;
         try {
           device.command(name, value);
         } catch (error) {

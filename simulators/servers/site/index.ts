@@ -17,3 +17,6 @@ export {
   type SimulatedUnit,
 } from './site.js';
 export { StorageControl } from './storage-control.js';
+export { PvLimitControl } from './pv-control.js';
+export { bdewPeakKw } from './peak.js';
+export { batteryModels, loadMeterModels, nameplate, pvModels, siteMeterModels, IN_SERVICE_WH } from './sources.js';

@@ -1,6 +1,7 @@
 import type { BatteryModel, LoadModel, PvModel, SitePhysics } from '../../models/index.js';
 import type { SunSpecCommon, SunSpecModelSpec, SunSpecPointSource } from '../sunspec/index.js';
 import { StorageControl } from './storage-control.js';
+import { PvLimitControl } from './pv-control.js';
 
 /** Nominal grid the simulated devices report: 220 V phase-to-neutral, 50 Hz (China, much of Asia and Europe). */
 const PHASE_V = 220;
@@ -92,12 +93,15 @@ export function loadMeterModels(load: LoadModel, maxKw: number): SunSpecModelSpe
   ];
 }
 
-export function pvModels(pv: PvModel): SunSpecModelSpec[] {
-  return [inverterModel(() => ({ powerW: -pv.powerKw() * 1000, lifetimeWh: pv.energyExportKwh() * 1000 }), pv.kwp)];
+/** A PV inverter: measurements (103) and the active power limit (123). */
+export function pvModels(pv: PvModel, control: PvLimitControl = new PvLimitControl(pv)): SunSpecModelSpec[] {
+  return [
+    inverterModel(() => ({ powerW: -pv.powerKw() * 1000, lifetimeWh: pv.energyExportKwh() * 1000 }), pv.kwp),
+    { id: 123, source: { read: () => control.values(), write: (point, value) => control.write(point, value) } },
+  ];
 }
 
-export function batteryModels(battery: BatteryModel): SunSpecModelSpec[] {
-  const control = new StorageControl(battery);
+export function batteryModels(battery: BatteryModel, control: StorageControl = new StorageControl(battery)): SunSpecModelSpec[] {
   const maxKw = Math.max(battery.maxChargeKw, battery.maxDischargeKw);
   return [
     inverterModel(() => ({ powerW: -battery.powerKw() * 1000, lifetimeWh: battery.energyDischargedKwh() * 1000 }), maxKw),

@@ -22,7 +22,7 @@ export class StorageControl {
   private revertS = 0;
   private readonly accepted = new Map<string, number>();
 
-  constructor(private readonly battery: BatteryModel) {}
+  constructor(readonly battery: BatteryModel) {}
 
   /** The model 124 values as the battery stands now (engineering units). */
   values(): Record<string, number | null> {
@@ -46,6 +46,16 @@ export class StorageControl {
     };
     for (const name of ACCEPTED_ONLY) out[name] = this.accepted.get(name) ?? null;
     return out;
+  }
+
+  /** A device reboot: control registers back to power-on values, the battery idle. */
+  reset(): void {
+    this.mod = 0;
+    this.inWRtePct = 0;
+    this.outWRtePct = 0;
+    this.revertS = 0;
+    this.accepted.clear();
+    this.battery.command(0, null);
   }
 
   /** One point written by a client, engineering units. Throws (→ Modbus exception 03) on a value it cannot take. */

@@ -30,6 +30,11 @@ export const DEFAULT_SCALE_FACTORS: Readonly<Record<number, Readonly<Record<stri
     TotVAh_SF: 0,
     TotVArh_SF: 0,
   },
+  123: {
+    WMaxLimPct_SF: -1,
+    OutPFSet_SF: -3,
+    VArPct_SF: -1,
+  },
   124: {
     WChaMax_SF: 1,
     WChaDisChaGra_SF: 0,
