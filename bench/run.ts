@@ -5,11 +5,13 @@
  */
 import { benchModbusServer } from './modbus-server.js';
 import { benchStoreIngest } from './store-ingest.js';
+import { benchSimulators } from './simulators.js';
 import type { BenchFigure } from './figure.js';
 
 const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
   ['Modbus TCP server (modbus-serial client, one outstanding request)', benchModbusServer],
   ['Time-series store ingest', benchStoreIngest],
+  ['Simulators (simulated year; 10,000 MQTT devices from one process)', benchSimulators],
 ];
 
 const only = process.argv[2];

@@ -1,7 +1,5 @@
 import { format, parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/index.js';
-import { runSim } from './sim.js';
-import { runStart } from './start.js';
 
 /**
  * The `vpp` command. Exit codes: 0 done, 1 runtime failure, 2 bad arguments or invalid config.
@@ -31,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const { values } = parseArgs({ args: [...rest], options: { config: { type: 'string', short: 'c' } }, strict: true });
+      const { runStart } = await import('./start.js');
       const code = await runStart(values.config ?? process.env.VPP_CONFIG ?? DEFAULT_CONFIG);
       // Everything was closed and flushed; leave now even if a library left a handle open.
       process.exit(code);
@@ -49,6 +48,8 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!Number.isFinite(speed) || speed <= 0 || speed > 100000) return usage(`--speed must be a number in (0, 100000], got ${JSON.stringify(values.speed)}`);
       const portBase = Number(values['port-base'] ?? '15020');
       if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65000) return usage(`--port-base must be a port 0..65000 (0 = free ports), got ${JSON.stringify(values['port-base'])}`);
+      // Loaded on demand: the simulators pull in node-opcua, which other commands do not need.
+      const { runSim } = await import('./sim.js');
       const code = await runSim({ file, speed, portBase, json: values.json === true, ...(values['mqtt-url'] !== undefined ? { mqttUrl: values['mqtt-url'] } : {}) });
       process.exit(code);
       return code;

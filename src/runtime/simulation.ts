@@ -1,6 +1,6 @@
 import type { ConfiguredSite, VppConfig } from '../config/index.js';
 import { VppError, type Asset, type Site } from '../domain/index.js';
-import { startSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from '../../simulators/index.js';
+import { startSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from '../../simulators/servers/site/index.js';
 
 export interface RunningSimulation {
   /** The sites with their bindings resolved (a port 0 in the config becomes the real port). */

@@ -24,13 +24,20 @@ export function runVpp(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
 }
 
 /** Starts `vpp` in the background; `output()` is what it printed so far. */
-export function spawnVpp(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function spawnVpp(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; output: () => string; stdout: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [VPP, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return { child, output: () => out, stdout: () => stdout, exited };
 }
 
 /** Polls `check` until it returns a value or the deadline passes (for conditions with no event to await). */
