@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon } from './daemon.js';
 import { INSTALL_HINTS, findBinary, requireBinary } from './binaries.js';
 
 /** A throwaway influxd on loopback, for tests and benchmarks. */
@@ -12,8 +12,8 @@ export interface InfluxdHandle {
   stop(): Promise<void>;
 }
 
+/** influxd builds its indexes on start: give it longer than the default. */
 const READY_DEADLINE_MS = 20_000;
-const STOP_DEADLINE_MS = 10_000;
 
 /** A port that was free a moment ago: bind 127.0.0.1:0, read it, close. */
 export function freePort(): Promise<number> {
@@ -78,41 +78,16 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
   const configFile = join(dir, 'influxdb.conf');
   await writeFile(configFile, configText(dir, rpcPort, httpPort));
 
-  const child = spawn(bin, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-8_000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
   const url = `http://127.0.0.1:${httpPort}`;
-
-  const stop = async (): Promise<void> => {
-    if (!hasExited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  // influxd has no readiness signal on stdout: poll /ping with a deadline.
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  for (;;) {
-    if (hasExited) {
-      await stop();
-      throw new Error(`influxd exited before answering /ping. stderr:\n${stderr}`);
-    }
-    if (await pingOk(url)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`influxd did not answer ${url}/ping with 204 within ${READY_DEADLINE_MS} ms. stderr:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const { stop } = await startDaemon({
+    name: 'influxd',
+    bin,
+    args: ['-config', configFile],
+    dir,
+    ready: () => pingOk(url),
+    readyWhat: `answering ${url}/ping with 204`,
+    readyDeadlineMs: READY_DEADLINE_MS,
+  });
   return { url, port: httpPort, stop };
 }
 

@@ -1,8 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon } from './daemon.js';
 import { INSTALL_HINTS, findBinary, requireBinary } from './binaries.js';
 import { freePort } from './influxd.js';
 
@@ -13,8 +14,6 @@ export interface MosquittoHandle {
   stop(): Promise<void>;
 }
 
-const READY_DEADLINE_MS = 10_000;
-const STOP_DEADLINE_MS = 5_000;
 
 /**
  * For test collection: true when mosquitto and its command-line clients are installed. When
@@ -44,44 +43,15 @@ export async function startMosquitto(): Promise<MosquittoHandle> {
   const configFile = join(dir, 'mosquitto.conf');
   await writeFile(configFile, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
 
-  const child = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-8_000);
+  const { stop } = await startDaemon({
+    name: 'mosquitto',
+    bin,
+    args: ['-c', configFile],
+    dir,
+    ready: () => tcpConnects(port),
+    readyWhat: `accepting a TCP connection on ${port}`,
+    pollMs: 25,
   });
-  let hasExited = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      hasExited = true;
-      resolve();
-    }),
-  );
-
-  const stop = async (): Promise<void> => {
-    if (!hasExited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  // mosquitto has no readiness signal we can rely on across versions: poll TCP with a deadline.
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  for (;;) {
-    if (hasExited) {
-      await stop();
-      throw new Error(`mosquitto exited before listening on ${port}. stderr:\n${stderr}`);
-    }
-    if (await tcpConnects(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`mosquitto did not accept a TCP connection on ${port} within ${READY_DEADLINE_MS} ms. stderr:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
   return { url: `mqtt://127.0.0.1:${port}`, port, stop };
 }
 

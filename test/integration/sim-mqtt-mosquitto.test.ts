@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VppError } from '../../src/domain/errors.js';
-import { startMqttSimulator, type MqttSimulator, type SimCommandName, type SimDevice } from '../../simulators/servers/index.js';
+import { startMqttSimulator, type MqttSimulator } from '../../simulators/servers/index.js';
 import { mosquittoAvailable, mosquittoPub, mosquittoSub, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import { fakeBattery } from '../helpers/sim-devices.js';
 
-/** A battery whose powerKw reading follows its last powerKw command (±100 kW); no physics. */
 function battery(siteId: string, assetId: string) {
-  const state = { powerKw: 0, revertS: 0 };
-  const device: SimDevice = {
-    siteId,
-    assetId,
-    kind: 'battery',
-    commands: ['powerKw', 'revertS'],
-    readings: () => ({ powerKw: state.powerKw, socPct: 80 }),
-    command(name: SimCommandName, value: number) {
-      if (name !== 'powerKw' && name !== 'revertS') throw new VppError('SIM_COMMAND_INVALID', `${name} is not a battery command`);
-      if (name === 'powerKw' && Math.abs(value) > 100) throw new VppError('SIM_COMMAND_INVALID', `powerKw must be within -100..100 kW, got ${value}`);
-      state[name] = value;
-    },
-  };
-  return { device, state };
+  return fakeBattery(siteId, assetId, { socPct: 80 });
 }
 
 const HAVE_MOSQUITTO = mosquittoAvailable();

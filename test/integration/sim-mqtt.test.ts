@@ -1,25 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { VppError } from '../../src/domain/errors.js';
-import { startMqttSimulator, type MqttSimulator, type SimCommandName, type SimDevice } from '../../simulators/servers/index.js';
+import { startMqttSimulator, type MqttSimulator, type SimDevice } from '../../simulators/servers/index.js';
+import { fakeBattery } from '../helpers/sim-devices.js';
 
-/** A battery whose powerKw reading follows its last powerKw command (±100 kW); no physics. */
 function battery(siteId: string, assetId: string) {
-  const state = { powerKw: 0, revertS: 0 };
-  const device: SimDevice = {
-    siteId,
-    assetId,
-    kind: 'battery',
-    commands: ['powerKw', 'revertS'],
-    readings: () => ({ powerKw: state.powerKw, socPct: 55.5, reactiveKvar: null }),
-    command(name: SimCommandName, value: number) {
-      if (name === 'powerKw' && Math.abs(value) > 100) throw new VppError('SIM_COMMAND_INVALID', `powerKw must be within -100..100 kW, got ${value}`);
-      if (name === 'revertS' && value < 0) throw new VppError('SIM_COMMAND_INVALID', `revertS must be >= 0, got ${value}`);
-      if (name === 'powerKw' || name === 'revertS') state[name] = value;
-      else throw new VppError('SIM_COMMAND_INVALID', `${name} is not a battery command`);
-    },
-  };
-  return { device, state };
+  return fakeBattery(siteId, assetId, { socPct: 55.5, reactiveKvar: null });
 }
 
 function meter(siteId: string, assetId: string): SimDevice {

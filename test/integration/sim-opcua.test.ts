@@ -3,25 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributeIds, DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, StatusCodes, type ClientSession } from 'node-opcua';
-import { VppError } from '../../src/domain/errors.js';
-import { startOpcuaSimulator, type OpcuaSimulator, type SimCommandName, type SimDevice } from '../../simulators/servers/index.js';
+import { startOpcuaSimulator, type OpcuaSimulator, type SimDevice } from '../../simulators/servers/index.js';
+import { fakeBattery } from '../helpers/sim-devices.js';
 
-/** A battery whose powerKw reading follows its last powerKw command (±100 kW); no physics. */
 function battery(siteId: string, assetId: string) {
-  const state = { powerKw: 0, revertS: 0 };
-  const device: SimDevice = {
-    siteId,
-    assetId,
-    kind: 'battery',
-    commands: ['powerKw', 'revertS'],
-    readings: () => ({ powerKw: state.powerKw, socPct: 61.5 }),
-    command(name: SimCommandName, value: number) {
-      if (name !== 'powerKw' && name !== 'revertS') throw new VppError('SIM_COMMAND_INVALID', `${name} is not a battery command`);
-      if (name === 'powerKw' && Math.abs(value) > 100) throw new VppError('SIM_COMMAND_INVALID', `powerKw must be within -100..100 kW, got ${value}`);
-      state[name] = value;
-    },
-  };
-  return { device, state };
+  return fakeBattery(siteId, assetId, { socPct: 61.5 });
 }
 
 function meter(siteId: string, assetId: string, powerKw: number): SimDevice {
