@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import { VppError } from '../domain/index.js';
 import { ScenarioError, loadScenarioFile, startScenario, type Scenario, type SimEndpoint } from '../../simulators/index.js';
-import { scenarioFromConfig } from './sim-config.js';
+import { scenarioFromConfig } from '../runtime/sim-config.js';
 
 export interface SimArgs {
   readonly file: string;

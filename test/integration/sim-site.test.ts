@@ -1,31 +1,60 @@
 import ModbusSerial from 'modbus-serial';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sunspecModel } from '../../src/domain/sunspec/index.js';
-import { startSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from '../../simulators/index.js';
+import { BatteryModel, parseScenario, startScenario } from '../../simulators/index.js';
 
 // modbus-serial is CommonJS: ESM sees the exports object, whose `default` is the class.
 const ModbusRTU = ModbusSerial.default;
 type Client = InstanceType<typeof ModbusRTU>;
 
-const OPTIONS: SimulatedSiteOptions = {
-  siteId: 'plant-1',
-  timezone: 'Asia/Shanghai',
-  startAt: '2025-07-15T10:45:00+08:00',
-  speed: 0,
-  host: '127.0.0.1',
-  port: 0,
-  meterUnitId: 1,
-  assets: [
-    { kind: 'load', id: 'base', unitId: 2, profile: { bdew: 'g25', annualKwh: 2_000_000 } },
-    { kind: 'pv', id: 'roof', unitId: 3, kwp: 150, weather: 'tmy3-723170' },
-    {
-      kind: 'battery', id: 'bess', unitId: 4, capacityKwh: 500, maxChargeKw: 250, maxDischargeKw: 250,
-      socPct: 60, minSocPct: 10, maxSocPct: 95, chargeEfficiency: 0.95, dischargeEfficiency: 0.95,
-    },
-  ],
-};
+const START = '2025-07-15T10:45:00+08:00';
+const scenarioText = (stepS: number): string => `
+version: 1
+name: one-site
+start: ${START}
+durationH: 24
+stepS: ${stepS}
+forecast: perfect
+sites:
+  - id: plant-1
+    timezone: Asia/Shanghai
+    gridImportLimitKw: 800
+    meter: {serve: modbus, unitId: 1}
+    assets:
+      - {id: base, type: load, profile: {bdew: g25, annualKwh: 2000000}, unitId: 2}
+      - {id: roof, type: pv, kwp: 150, weather: tmy3-723170, unitId: 3}
+      - {id: bess, type: battery, capacityKwh: 500, maxChargeKw: 250, maxDischargeKw: 250, socPct: 60,
+         minSocPct: 10, maxSocPct: 95, chargeEfficiency: 0.95, dischargeEfficiency: 0.95, unitId: 4}
+`;
 
-let site: SimulatedSite | null = null;
+interface SiteUnderTest {
+  readonly port: number;
+  snapshot(): { gridPowerKw: number; assets: Record<string, { powerKw: number; socPct?: number }> };
+  step(dtS: number): void;
+  simNowMs(): number;
+  close(): Promise<void>;
+}
+
+/** One simulated site through the same runner as `vpp sim` and `npm start`. */
+async function startSite(speed = 0, stepS = 1): Promise<SiteUnderTest> {
+  const run = await startScenario({ scenario: parseScenario(scenarioText(stepS), 'one-site.yaml'), speed, portBase: 0 });
+  const built = run.sites[0];
+  if (built === undefined) throw new Error('no site');
+  return {
+    port: Number(new URL(run.endpoints[0]?.url ?? '').port),
+    snapshot: () => ({
+      gridPowerKw: built.physics.gridKw(),
+      assets: Object.fromEntries(
+        [...built.models].map(([id, m]) => [id, { powerKw: m.powerKw(), ...(m instanceof BatteryModel ? { socPct: m.socPct() } : {}) }]),
+      ),
+    }),
+    step: (dtS) => run.step(dtS),
+    simNowMs: () => run.simNowMs(),
+    close: () => run.close(),
+  };
+}
+
+let site: SiteUnderTest | null = null;
 let client: Client | null = null;
 
 afterEach(async () => {
@@ -102,7 +131,7 @@ async function connect(port: number): Promise<Client> {
 
 describe('simulated site over SunSpec Modbus TCP', () => {
   it('serves meter, PV and battery on one port and follows model 124 writes and the revert timer', async () => {
-    site = await startSimulatedSite(OPTIONS);
+    site = await startSite();
     expect(site.port).toBeGreaterThan(0);
     client = await connect(site.port);
     const meter = new SunSpecReader(client, 1);
@@ -148,11 +177,11 @@ describe('simulated site over SunSpec Modbus TCP', () => {
     expect(await bess.value(124, 'StorCtl_Mod')).toBe(0);
     expect(Math.abs((await meter.value(203, 'W')) - site.snapshot().gridPowerKw * 1000)).toBeLessThanOrEqual(await wResolution(meter, 203));
     expect(site.snapshot().gridPowerKw).toBeCloseTo((site.snapshot().assets.base?.powerKw ?? NaN) + (site.snapshot().assets.roof?.powerKw ?? NaN), 9);
-    expect(site.simNowMs()).toBe(Date.parse(OPTIONS.startAt) + 60_000);
+    expect(site.simNowMs()).toBe(Date.parse(START) + 60_000);
   });
 
   it('keeps going while the controller refreshes, and charges on bit 0', async () => {
-    site = await startSimulatedSite(OPTIONS);
+    site = await startSite();
     client = await connect(site.port);
     const bess = new SunSpecReader(client, 4);
     await bess.discover();
@@ -170,7 +199,7 @@ describe('simulated site over SunSpec Modbus TCP', () => {
   });
 
   it('answers exception 03 to a value it cannot take', async () => {
-    site = await startSimulatedSite(OPTIONS);
+    site = await startSite();
     client = await connect(site.port);
     const bess = new SunSpecReader(client, 4);
     await bess.discover();
@@ -180,22 +209,11 @@ describe('simulated site over SunSpec Modbus TCP', () => {
   });
 
   it('runs on the wall clock when speed > 0', async () => {
-    site = await startSimulatedSite({ ...OPTIONS, speed: 600, stepS: 5 });
+    site = await startSite(600, 5);
     const startMs = site.simNowMs();
     const s = site;
     // no event marks a physics tick: poll with a deadline
     await vi.waitFor(() => expect(s.simNowMs()).toBeGreaterThanOrEqual(startMs + 60_000), { timeout: 5000, interval: 20 });
     expect((s.simNowMs() - startMs) % 5000).toBe(0);
-  });
-
-  it('rejects bad options naming the field', async () => {
-    await expect(startSimulatedSite({ ...OPTIONS, startAt: '2025-07-15T10:45:00' })).rejects.toThrow(/startAt must be ISO 8601 with an offset/);
-    await expect(startSimulatedSite({ ...OPTIONS, speed: -1 })).rejects.toThrow(/speed must be >= 0, got -1/);
-    const assets = OPTIONS.assets.map((a) => (a.kind === 'pv' ? { ...a, unitId: 1 } : a));
-    await expect(startSimulatedSite({ ...OPTIONS, assets })).rejects.toThrow(/assets\[1\]\.unitId must differ/);
-    const noKwp = OPTIONS.assets.map((a) => (a.kind === 'pv' ? { ...a, kwp: Number.NaN } : a));
-    await expect(startSimulatedSite({ ...OPTIONS, assets: noKwp })).rejects.toMatchObject({ code: 'SIM_OPTION_INVALID' });
-    const badSoc = OPTIONS.assets.map((a) => (a.kind === 'battery' ? { ...a, socPct: 99 } : a));
-    await expect(startSimulatedSite({ ...OPTIONS, assets: badSoc })).rejects.toThrow(/assets\[2\]\.socPct/);
   });
 });

@@ -15,6 +15,8 @@ export interface SimRunOptions {
   readonly speed: number;
   /** First port: site i's Modbus server on portBase + i, OPC UA next, then the MQTT broker. 0 = free ports. */
   readonly portBase: number;
+  /** Modbus port per site (by index), overriding portBase: a controller config's bindings name them. */
+  readonly sitePorts?: readonly number[];
   readonly host?: string;
   /** An MQTT broker to publish to; none = an aedes broker in process. */
   readonly mqttUrl?: string;
@@ -46,6 +48,7 @@ export interface SimRun {
 }
 
 const TICK_MS = 200;
+const MAX_STEPS_PER_TICK = 20_000;
 
 /** Serves every device of a scenario over the protocol its `serve` names and runs its physics. */
 export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
@@ -71,7 +74,7 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
   const mqttBySite = new Map<string, MqttSimulator>();
   try {
     for (const [i, b] of sites.entries()) {
-      const { server, units } = await startModbusSite(b, devices, controls, faults, host, port(i));
+      const { server, units } = await startModbusSite(b, devices, controls, faults, host, opts.sitePorts?.[i] ?? port(i));
       closers.push(() => server.close());
       for (const u of units) endpoints.push({ site: b.spec.id, asset: u.deviceId, kind: u.kind, protocol: 'modbus', url: `modbus://${host}:${server.port}/${u.unitId}` });
     }
@@ -109,14 +112,25 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
   }
 
   let ended = false;
-  /** Steps physics to `targetMs` in stepS steps, applying fault transitions between steps. */
-  const runTo = (targetMs: number): void => {
+  /**
+   * Steps physics toward `targetMs` in whole stepS steps (the scenario's physics step); with
+   * `exact` (manual stepping) a last shorter step lands on the target itself.
+   */
+  const runTo = (targetMs: number, exact: boolean): void => {
     const stepMs = s.stepS * 1000;
-    while (simMs < Math.min(targetMs, s.endMs) - 1e-6) {
-      const dtMs = Math.min(stepMs, targetMs - simMs, s.endMs - simMs);
-      for (const t of timeline.transitions(simMs, simMs + dtMs)) applyTransition(t.phase, t.fault.kind, t.fault.assetId, t.fault.siteId);
-      for (const b of sites) b.physics.step(dtMs / 1000);
-      simMs += dtMs;
+    const until = Math.min(targetMs, s.endMs);
+    // On the wall clock, catch up at most this many steps per tick: a very high --speed lags
+    // rather than blocking the event loop (and with it every server).
+    for (let n = 0; exact || n < MAX_STEPS_PER_TICK; n++) {
+      const dtMs = Math.min(stepMs, s.endMs - simMs);
+      if (dtMs <= 1e-6) break;
+      const last = simMs + dtMs > until + 1e-6;
+      if (last && !exact) break;
+      const stepTo = last ? until : simMs + dtMs;
+      if (stepTo - simMs <= 1e-6) break;
+      for (const t of timeline.transitions(simMs, stepTo)) applyTransition(t.phase, t.fault.kind, t.fault.assetId, t.fault.siteId);
+      for (const b of sites) b.physics.step((stepTo - simMs) / 1000);
+      simMs = stepTo;
     }
     if (!ended && simMs >= s.endMs) {
       ended = true;
@@ -130,7 +144,7 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
       if (sim !== undefined) void (phase === 'start' ? sim.disconnect() : sim.reconnect()).catch(() => undefined);
     }
   };
-  const timer = opts.speed > 0 ? setInterval(() => runTo(clock.nowMs()), TICK_MS) : null;
+  const timer = opts.speed > 0 ? setInterval(() => runTo(clock.nowMs(), false), TICK_MS) : null;
   timer?.unref();
 
   return {
@@ -140,7 +154,7 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
     simNowMs: () => simMs,
     step(dtS) {
       clock.advance(dtS);
-      runTo(clock.nowMs());
+      runTo(clock.nowMs(), true);
     },
     async close() {
       if (timer !== null) clearInterval(timer);

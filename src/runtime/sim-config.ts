@@ -1,6 +1,6 @@
 import type { VppConfig } from '../config/index.js';
 import { VppError } from '../domain/index.js';
-import type { Scenario, ScenarioAsset, ScenarioSite } from '../../simulators/index.js';
+import type { Scenario, ScenarioAsset, ScenarioSite } from '../../simulators/scenario/index.js';
 
 /** A year: a config's demo has no end, so `vpp sim` on a config runs for this long. */
 const CONFIG_SIM_DURATION_S = 365 * 24 * 3600;
