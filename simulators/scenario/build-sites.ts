@@ -62,6 +62,7 @@ export function buildSites(raw: readonly unknown[], startOffsetMin: number, ctx:
       id: s.meter?.id ?? `${s.id}-meter`,
       serve: s.meter?.serve ?? 'modbus',
       ...(s.meter?.unitId !== undefined ? { unitId: s.meter.unitId } : {}),
+      ...(s.meter?.lagS !== undefined ? { lagS: s.meter.lagS } : {}),
     };
     claim(meter.id, s.meter?.id !== undefined ? `${f}.meter.id` : `${f}.meter (default id)`, { siteId: s.id, serve: meter.serve, kind: 'meter' });
     const unitIds = new Map<number, string>();

@@ -111,6 +111,8 @@ export interface ScenarioMeter {
   readonly id: string;
   readonly serve: ServeProtocol;
   readonly unitId?: number;
+  /** Measurement lag of the grid power reading, s (0 = none). */
+  readonly lagS?: number;
 }
 
 export interface ScenarioSite {

@@ -81,6 +81,7 @@ export function buildSites(s: Scenario): BuiltSite[] {
   return s.sites.map((site, i) => {
     const models = new Map<string, PowerModel>();
     site.assets.forEach((a, j) => models.set(a.id, buildModel(s, site, a, `sites[${i}].assets[${j}]`)));
-    return { spec: site, physics: new SitePhysics(s.startMs, [...models.values()]), models };
+    const lag = site.meter.lagS !== undefined ? { measurementLagS: site.meter.lagS } : {};
+    return { spec: site, physics: new SitePhysics(s.startMs, [...models.values()], lag), models };
   });
 }

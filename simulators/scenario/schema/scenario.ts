@@ -52,6 +52,8 @@ export const MeterSchema = Type.Object(
     id: Type.Optional(Id),
     serve: Type.Optional(Serve),
     unitId: Type.Optional(UnitId),
+    /** The meter reports grid power this many seconds late (real meters lag). Default 0. */
+    lagS: Type.Optional(Type.Number({ minimum: 0, maximum: 60 })),
   },
   { additionalProperties: false },
 );
