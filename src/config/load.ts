@@ -182,6 +182,7 @@ function buildAsset(e: AssetEntry, path: string, simulated: boolean, problems: C
           maxSocPct,
           chargeEfficiency: e.chargeEfficiency ?? 0.95,
           dischargeEfficiency: e.dischargeEfficiency ?? 0.95,
+          ...(e.rampKwPerS !== undefined ? { rampKwPerS: e.rampKwPerS } : {}),
         },
         simulate: simulated ? { kind: 'battery', socPct } : null,
         revertS: e.revertS ?? 30,

@@ -71,6 +71,8 @@ export const BatterySchema = Type.Object(
     dischargeEfficiency: Type.Optional(Efficiency),
     /** Device-side revert timer for setpoints (safe state when the controller goes quiet). */
     revertS: Type.Optional(Type.Number({ minimum: 2, maximum: 3600 })),
+    /** Setpoints move away from zero at most this fast (equipment and grid ramp limits). */
+    rampKwPerS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     simulate: Type.Optional(Type.Object({ socPct: Pct }, { additionalProperties: false })),
   },
   { additionalProperties: false },

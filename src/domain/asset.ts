@@ -44,6 +44,8 @@ export interface BatteryAsset extends AssetBase {
   readonly maxSocPct: number;
   readonly chargeEfficiency: number;
   readonly dischargeEfficiency: number;
+  /** Setpoints move away from zero at most this fast, kW/s; absent = no limit. */
+  readonly rampKwPerS?: number;
 }
 
 export type Asset = MeterAsset | LoadAsset | PvAsset | BatteryAsset;

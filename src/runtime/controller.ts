@@ -98,7 +98,9 @@ function startControlLoop(
   log: Logger,
 ): ControlLoop {
   const revertS = Object.assign({}, ...sites.map((s) => s.revertS)) as Record<string, number>;
-  const writer = new SetpointWriter(adapters, store, log, { deadbandKw: 0.01, revertS });
+  const rampKwPerS: Record<string, number> = {};
+  for (const { site } of sites) for (const a of site.assets) if (a.kind === 'battery' && a.rampKwPerS !== undefined) rampKwPerS[a.id] = a.rampKwPerS;
+  const writer = new SetpointWriter(adapters, store, log, { deadbandKw: 0.01, revertS, rampKwPerS });
   const states = new Map<string, PeakShavingState>(sites.map((s) => [s.site.id, initialPeakShavingState]));
   const pending = new Set<Promise<void>>();
   const lastNote = new Map<string, string>();

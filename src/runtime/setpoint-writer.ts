@@ -7,6 +7,22 @@ export interface SetpointWriterOptions {
   readonly deadbandKw: number;
   /** Device revert timers by asset id (s); the writer refreshes each at a third of it. */
   readonly revertS: Readonly<Record<string, number>>;
+  /**
+   * Ramp limits by asset id, kW/s: a setpoint moves away from zero at most this fast from the
+   * last one written. Moves toward zero are never limited: stopping is always safe.
+   */
+  readonly rampKwPerS?: Readonly<Record<string, number>>;
+}
+
+/** The setpoint after the ramp limit, given the last one written and the time since the last cycle. */
+export function rampLimited(wantedKw: number, lastKw: number | undefined, elapsedS: number, rampKwPerS: number | undefined): number {
+  if (lastKw === undefined || rampKwPerS === undefined || !(rampKwPerS > 0)) return wantedKw;
+  // Toward zero, or to zero, is never limited: stopping is always safe.
+  if (wantedKw === 0 || (Math.sign(wantedKw) === Math.sign(lastKw) && Math.abs(wantedKw) <= Math.abs(lastKw))) return wantedKw;
+  // Away from zero: from the last value on the same side (from 0 after a sign change).
+  const from = Math.sign(wantedKw) === Math.sign(lastKw) ? lastKw : 0;
+  const step = Math.min(Math.abs(wantedKw - from), rampKwPerS * Math.max(0, elapsedS));
+  return from + Math.sign(wantedKw) * step;
 }
 
 interface Last {
@@ -23,6 +39,7 @@ interface Last {
 export class SetpointWriter {
   private readonly last = new Map<string, Last>();
   private readonly inFlight = new Set<string>();
+  private readonly lastCycleMs = new Map<string, number>();
 
   constructor(
     private readonly adapters: ReadonlyMap<string, DeviceAdapter>,
@@ -36,11 +53,15 @@ export class SetpointWriter {
     await Promise.all(setpoints.map((sp) => this.applyOne(sp, nowMs)));
   }
 
-  private async applyOne(sp: Setpoint, nowMs: number): Promise<void> {
-    const key = `${sp.siteId}/${sp.assetId}`;
+  private async applyOne(wanted: Setpoint, nowMs: number): Promise<void> {
+    const key = `${wanted.siteId}/${wanted.assetId}`;
     const adapter = this.adapters.get(key);
     if (adapter === undefined || this.inFlight.has(key)) return;
     const last = this.last.get(key);
+    const prevCycleMs = this.lastCycleMs.get(key) ?? nowMs;
+    this.lastCycleMs.set(key, nowMs);
+    const rampedKw = rampLimited(wanted.powerKw, last?.powerKw, (nowMs - prevCycleMs) / 1000, this.options.rampKwPerS?.[wanted.assetId]);
+    const sp: Setpoint = rampedKw === wanted.powerKw ? wanted : { ...wanted, powerKw: rampedKw, reason: `${wanted.reason} [ramp-limited from ${wanted.powerKw.toFixed(1)} kW]` };
     const refreshMs = ((this.options.revertS[sp.assetId] ?? 30) * 1000) / 3;
     const changed = last === undefined || Math.abs(sp.powerKw - last.powerKw) >= this.options.deadbandKw;
     if (!changed && nowMs - last.atMs < refreshMs) return;

@@ -29,7 +29,8 @@ export function scenarioFromConfig(cfg: VppConfig): Scenario {
       if (a.kind === 'load' && how?.kind === 'load') assets.push({ ...base, kind: 'load', profile: how.profile, steps: [] });
       if (a.kind === 'pv' && how?.kind === 'pv') assets.push({ ...base, kind: 'pv', kwp: a.kwp, weather: how.weather });
       if (a.kind === 'battery' && how?.kind === 'battery') {
-        const { binding: _b, staleAfterS: _s, pollIntervalS: _p, kind: _k, id: _i, ...limits } = a;
+        // rampKwPerS is the controller's write limit, not the device's own ramp: not simulated.
+        const { binding: _b, staleAfterS: _s, pollIntervalS: _p, kind: _k, id: _i, rampKwPerS: _r, ...limits } = a;
         assets.push({ ...base, ...limits, kind: 'battery', socPct: how.socPct });
       }
     }
