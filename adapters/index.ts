@@ -1,10 +1,25 @@
 import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.js';
 import { VppError } from '../src/domain/errors.js';
-import { createModbusAdapter, parseModbusBinding } from './modbus/index.js';
+import { createModbusAdapter, parseModbusUrl } from './modbus/index.js';
 
-export { createModbusAdapter, parseModbusBinding, type ModbusAdapterOptions, type ModbusTcpBinding } from './modbus/index.js';
+export {
+  createModbusAdapter,
+  createModbusConnections,
+  parseModbusBinding,
+  parseModbusRtuBinding,
+  parseModbusUrl,
+  probeSunSpec,
+  sharedModbusConnections,
+  type ModbusAdapterOptions,
+  type ModbusBinding,
+  type ModbusConnections,
+  type ModbusEndpoint,
+  type ModbusTcpBinding,
+  type ProbeResult,
+  type ProbedAsset,
+} from './modbus/index.js';
 
-const SUPPORTED = ['modbus'] as const;
+const SUPPORTED = ['modbus', 'modbus-rtu'] as const;
 
 function schemeOf(binding: string): string | null {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(binding);
@@ -18,9 +33,9 @@ function schemeOf(binding: string): string | null {
 export function bindingProblem(binding: string): string | null {
   const scheme = schemeOf(binding);
   if (scheme === null) return `has no URL scheme (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
-  if (scheme !== 'modbus') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
+  if (scheme !== 'modbus' && scheme !== 'modbus-rtu') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
   try {
-    parseModbusBinding(binding);
+    parseModbusUrl(binding);
     return null;
   } catch (err) {
     return `${(err as Error).message.replace(/^binding '.*?': /, '')} (in ${JSON.stringify(binding)})`;
@@ -33,8 +48,10 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
   if (scheme === null) throw new VppError('BINDING_INVALID', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: has no URL scheme`);
   switch (scheme) {
     case 'modbus':
+    case 'modbus-rtu':
+      // Every unit behind one gateway (or on one serial line) shares its connection.
       return createModbusAdapter(target);
     default:
-      throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: modbus:)`);
+      throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: ${SUPPORTED.map((x) => `${x}:`).join(', ')})`);
   }
 }

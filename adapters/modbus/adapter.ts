@@ -4,9 +4,9 @@ import { VppError } from '../../src/domain/errors.js';
 import type { Setpoint } from '../../src/domain/setpoint.js';
 import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
 import { MODEL_HEADER_REGISTERS, decodeModel } from '../../src/domain/sunspec/index.js';
-import { parseModbusBinding } from './binding.js';
-import { openTcpClient, type RegisterClient } from './client.js';
-import { KIND_MODELS, MODEL_DECODERS, storageCommandKw, type MetricValues, type ModelDecoder } from './decoders.js';
+import { parseModbusUrl } from './binding.js';
+import { sharedModbusConnections, type ModbusConnections, type RegisterClient } from './connection.js';
+import { KIND_MODELS, MODEL_DECODERS, invertMeter, storageCommandKw, type MetricValues, type ModelDecoder } from './decoders.js';
 import { discoverSunSpec, type SunSpecMap, type SunSpecModelLocation } from './discovery.js';
 import { readRanges } from './read-plan.js';
 import { planStorageWrite } from './storage.js';
@@ -17,6 +17,8 @@ export interface ModbusAdapterOptions {
   /** Reconnect back-off: first wait and cap; default 500 ms → 10 s, doubling. */
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
+  /** Where connections are shared; default: the process-wide registry (one link per gateway). */
+  readonly connections?: ModbusConnections;
 }
 
 interface Link {
@@ -26,17 +28,22 @@ interface Link {
 }
 
 /**
- * A SunSpec device over Modbus TCP (`modbus://host:port/unit`). Discovers the models on
+ * A SunSpec device over Modbus TCP (`modbus://host:port/unit`) or a serial line
+ * (`modbus-rtu:///dev/ttyUSB0?baud=9600&unit=3`). Units behind one gateway share its
+ * connection (connection.ts); each keeps its own poll interval. Discovers the models on
  * connect, polls the ones the asset kind needs every pollIntervalS and emits canonical metrics
  * in the load convention. A failed read emits every metric `bad` at once and reconnects with
  * capped exponential back-off; so does a failed connect(), which also rejects.
  */
 export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapterOptions = {}): DeviceAdapter {
-  const binding = parseModbusBinding(target.binding);
-  const needed = KIND_MODELS[target.kind];
-  if (needed === undefined) throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}': asset kind ${target.kind} has no SunSpec mapping`);
-  const decoders = needed.map((id) => ({ id, decoder: MODEL_DECODERS.get(id) as ModelDecoder }));
-  const metrics: Metric[] = [...new Set(decoders.flatMap((d) => d.decoder.metrics(target.kind)))];
+  const binding = parseModbusUrl(target.binding);
+  const kindModels = KIND_MODELS[target.kind];
+  if (kindModels === undefined) throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}': asset kind ${target.kind} has no SunSpec mapping`);
+  const needed = kindModels;
+  // Every alternative of a slot emits the same metrics (decoders.ts), so the first one names them.
+  const metrics: Metric[] = [...new Set(needed.flatMap((slot) => (MODEL_DECODERS.get(slot[0] ?? 0) as ModelDecoder).metrics(target.kind)))];
+  const invert = target.invert === true && (target.kind === 'meter' || target.kind === 'load');
+  const connections = options.connections ?? sharedModbusConnections;
   const timeoutMs = options.timeoutMs ?? 1000;
   const backoffMinMs = options.backoffMinMs ?? 500;
   const backoffMaxMs = options.backoffMaxMs ?? 10_000;
@@ -59,16 +66,17 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
   }
 
   async function establish(): Promise<Link> {
-    const client = await openTcpClient({ ...binding, timeoutMs });
+    const client = await connections.open(binding.endpoint, binding.unit, timeoutMs);
     try {
       const map = await discoverSunSpec(client.readHolding, target.binding);
-      const models = decoders.map(({ id, decoder }) => {
-        const loc = map.models.find((m) => m.id === id);
+      const models = needed.map((slot) => {
+        const loc = map.models.find((m) => slot.includes(m.id));
         if (loc === undefined) {
-          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: a ${target.kind} needs SunSpec model ${id}; the device has ${map.models.map((m) => m.id).join(', ')}`);
+          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: a ${target.kind} needs SunSpec model ${slot.join(' or ')}; the device has ${map.models.map((m) => m.id).join(', ')}`);
         }
+        const decoder = MODEL_DECODERS.get(loc.id) as ModelDecoder;
         if (loc.length < decoder.model.length) {
-          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: model ${id} has length ${loc.length}, expected ${decoder.model.length}`);
+          throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: model ${loc.id} has length ${loc.length}, expected ${decoder.model.length}`);
         }
         return { loc, decoder };
       });
@@ -120,6 +128,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
       const atMs = Date.now();
       const values: MetricValues = {};
       l.models.forEach((m, i) => Object.assign(values, m.decoder.decode(decodeModel(m.decoder.model, blocks[i] ?? [], MODEL_HEADER_REGISTERS), target.kind)));
+      if (invert) Object.assign(values, invertMeter(values));
       if (link !== l || closed) return;
       consecutiveErrors = 0;
       lastError = null;

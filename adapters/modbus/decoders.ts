@@ -1,6 +1,26 @@
 import type { AssetKind } from '../../src/domain/asset.js';
 import type { Metric } from '../../src/domain/telemetry.js';
-import { MODEL_103, MODEL_124, MODEL_203, STOR_CTL_CHARGE, STOR_CTL_DISCHARGE, type ModelDef } from '../../src/domain/sunspec/index.js';
+import {
+  MODEL_101,
+  MODEL_102,
+  MODEL_103,
+  MODEL_111,
+  MODEL_112,
+  MODEL_113,
+  MODEL_124,
+  MODEL_201,
+  MODEL_202,
+  MODEL_203,
+  MODEL_204,
+  MODEL_211,
+  MODEL_212,
+  MODEL_213,
+  MODEL_214,
+  MODEL_802,
+  STOR_CTL_CHARGE,
+  STOR_CTL_DISCHARGE,
+  type ModelDef,
+} from '../../src/domain/sunspec/index.js';
 
 /** Decoded points of one model (scale factors applied, 'not implemented' = null). */
 export type PointValues = Readonly<Record<string, number | string | null>>;
@@ -46,45 +66,63 @@ export interface ModelDecoder {
   readonly decode: (v: PointValues, kind: AssetKind) => MetricValues;
 }
 
+/** Inverters (101–103, 111–113) count generation positive; the load convention negates it. */
+function inverterDecoder(model: ModelDef): ModelDecoder {
+  return {
+    model,
+    metrics: (kind) => (kind === 'pv' ? ['powerKw', 'energyExportKwh'] : ['powerKw']),
+    decode: (v, kind) => (kind === 'pv' ? { powerKw: generationToLoadKw(v.W), energyExportKwh: kilo(v.WH) } : { powerKw: generationToLoadKw(v.W) }),
+  };
+}
+
+/** Meters (201–204, 211–214): W > 0 is import (see src/domain/sunspec/model-203.ts), no sign change. */
+function meterDecoder(model: ModelDef): ModelDecoder {
+  return {
+    model,
+    metrics: () => ['powerKw', 'energyImportKwh', 'energyExportKwh', 'reactiveKvar'],
+    decode: (v) => ({ powerKw: kilo(v.W), energyImportKwh: kilo(v.TotWhImp), energyExportKwh: kilo(v.TotWhExp), reactiveKvar: kilo(v.VAR) }),
+  };
+}
+
+/** Inverter models, preferred first when a device carries several. */
+export const INVERTER_MODELS: readonly ModelDef[] = [MODEL_103, MODEL_101, MODEL_102, MODEL_113, MODEL_111, MODEL_112];
+export const METER_MODELS: readonly ModelDef[] = [MODEL_203, MODEL_201, MODEL_202, MODEL_204, MODEL_213, MODEL_211, MODEL_212, MODEL_214];
+
 /** The per-model decoder map: new models are added here, not in the adapter. */
 export const MODEL_DECODERS: ReadonlyMap<number, ModelDecoder> = new Map<number, ModelDecoder>([
-  [
-    203,
-    {
-      model: MODEL_203,
-      // Model 203 W > 0 is import (see src/domain/sunspec/model-203.ts): no sign change.
-      metrics: () => ['powerKw', 'energyImportKwh', 'energyExportKwh', 'reactiveKvar'],
-      decode: (v) => ({
-        powerKw: kilo(v.W),
-        energyImportKwh: kilo(v.TotWhImp),
-        energyExportKwh: kilo(v.TotWhExp),
-        reactiveKvar: kilo(v.VAR),
-      }),
-    },
-  ],
-  [
-    103,
-    {
-      model: MODEL_103,
-      metrics: (kind) => (kind === 'pv' ? ['powerKw', 'energyExportKwh'] : ['powerKw']),
-      decode: (v, kind) =>
-        kind === 'pv' ? { powerKw: generationToLoadKw(v.W), energyExportKwh: kilo(v.WH) } : { powerKw: generationToLoadKw(v.W) },
-    },
-  ],
-  [
-    124,
-    {
-      model: MODEL_124,
-      metrics: () => ['socPct', 'setpointKw'],
-      decode: (v) => ({ socPct: num(v.ChaState), setpointKw: storageCommandKw(v) }),
-    },
-  ],
+  ...METER_MODELS.map((m): [number, ModelDecoder] => [m.id, meterDecoder(m)]),
+  ...INVERTER_MODELS.map((m): [number, ModelDecoder] => [m.id, inverterDecoder(m)]),
+  [124, { model: MODEL_124, metrics: () => ['socPct', 'setpointKw'], decode: (v) => ({ socPct: num(v.ChaState), setpointKw: storageCommandKw(v) }) }],
+  // 802 states no sign for W/A (model-802.ts): only the state of charge is read from it.
+  [802, { model: MODEL_802, metrics: () => ['socPct'], decode: (v) => ({ socPct: num(v.SoC) }) }],
 ]);
 
-/** Models an asset kind needs on its unit. */
-export const KIND_MODELS: Readonly<Partial<Record<AssetKind, readonly number[]>>> = {
-  meter: [203],
-  load: [203],
-  pv: [103],
-  battery: [103, 124],
+/**
+ * A meter mounted the other way round: power (and reactive power) flip sign, import and
+ * export energies swap. Applied once, after decoding, when the target says `invert`.
+ */
+export function invertMeter(v: MetricValues): MetricValues {
+  const flip = (x: number | null | undefined): number | null | undefined => (typeof x === 'number' ? 0 - x : x);
+  const out: MetricValues = { ...v };
+  if ('powerKw' in v) out.powerKw = flip(v.powerKw) ?? null;
+  if ('reactiveKvar' in v) out.reactiveKvar = flip(v.reactiveKvar) ?? null;
+  if ('energyImportKwh' in v || 'energyExportKwh' in v) {
+    out.energyImportKwh = v.energyExportKwh ?? null;
+    out.energyExportKwh = v.energyImportKwh ?? null;
+  }
+  return out;
+}
+
+/**
+ * Models an asset kind needs on its unit: one slot per need, each listing the models that
+ * can fill it, preferred first (the first one the device has is used).
+ */
+const INVERTER_IDS = INVERTER_MODELS.map((m) => m.id);
+const METER_IDS = METER_MODELS.map((m) => m.id);
+export const KIND_MODELS: Readonly<Partial<Record<AssetKind, ReadonlyArray<readonly number[]>>>> = {
+  meter: [METER_IDS],
+  load: [METER_IDS],
+  pv: [INVERTER_IDS],
+  // Model 124 carries both the state of charge and the control this project writes.
+  battery: [INVERTER_IDS, [124]],
 };

@@ -1,6 +1,6 @@
 import { VppError } from '../../src/domain/errors.js';
 import { END_MODEL_ID, MODEL_HEADER_REGISTERS, SUNS_BASE_ADDRESSES, SUNS_MARKER } from '../../src/domain/sunspec/index.js';
-import { exceptionCodeOf } from './client.js';
+import { exceptionCodeOf } from './errors.js';
 
 export interface SunSpecModelLocation {
   readonly id: number;

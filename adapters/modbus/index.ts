@@ -1,7 +1,21 @@
 export { createModbusAdapter, type ModbusAdapterOptions } from './adapter.js';
-export { parseModbusBinding, type ModbusTcpBinding } from './binding.js';
+export {
+  endpointKey,
+  parseModbusBinding,
+  parseModbusRtuBinding,
+  parseModbusUrl,
+  type ModbusBinding,
+  type ModbusEndpoint,
+  type ModbusRtuEndpoint,
+  type ModbusTcpBinding,
+  type ModbusTcpEndpoint,
+  type SerialParity,
+} from './binding.js';
+export { createModbusConnections, sharedModbusConnections, type ModbusConnections, type RegisterClient } from './connection.js';
 export { discoverSunSpec, type SunSpecMap, type SunSpecModelLocation } from './discovery.js';
-export { exceptionCodeOf, openTcpClient, type RegisterClient, type TcpClientOptions } from './client.js';
-export { KIND_MODELS, MODEL_DECODERS, storageCommandKw, type MetricValues, type ModelDecoder, type PointValues } from './decoders.js';
+export { exceptionCodeOf, openTcpClient, type TcpClientOptions } from './client.js';
+export { KIND_MODELS, MODEL_DECODERS, invertMeter, storageCommandKw, type MetricValues, type ModelDecoder, type PointValues } from './decoders.js';
 export { planReads, readRanges, MAX_READ_REGISTERS, type RegisterRange } from './read-plan.js';
 export { planStorageWrite, coalesceWrites, type StorageWritePlan, type WriteGroup } from './storage.js';
+export { probeSunSpec, type ProbeOptions, type ProbeResult, type ProbedAsset } from './probe.js';
+export { coalescePointWrites, planWSetWrite, wsetCommandKw } from './der-controls.js';

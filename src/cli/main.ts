@@ -10,6 +10,9 @@ const USAGE = `Usage: vpp <command> [options]
 Commands:
   start [--config FILE]     run the controller (default config: config/default.yaml, or $VPP_CONFIG)
   config check FILE         validate a config file; one line per problem, exit 2 when invalid
+  probe URL [--profile NAME] [--json]
+                            read a device once (modbus:// or modbus-rtu://, SunSpec discovery);
+                            exit 3 unreachable, 4 not SunSpec
   sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL]
                             serve a scenario's (or a config's) simulated devices on loopback:
                             Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
@@ -53,6 +56,13 @@ async function main(argv: readonly string[]): Promise<number> {
       const code = await runSim({ file, speed, portBase, json: values.json === true, ...(values['mqtt-url'] !== undefined ? { mqttUrl: values['mqtt-url'] } : {}) });
       process.exit(code);
       return code;
+    }
+    case 'probe': {
+      const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { profile: { type: 'string' }, json: { type: 'boolean' } } });
+      const [url, ...extra] = positionals;
+      if (url === undefined || extra.length > 0) return usage('expected: vpp probe URL [--profile NAME] [--json]');
+      const { runProbe } = await import('./probe.js');
+      return runProbe({ url, json: values.json === true, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
     }
     case 'config': {
       const [sub, file, ...extra] = rest;

@@ -16,6 +16,11 @@ export interface AdapterTarget {
    * device falls back to its safe state after this long. Refreshed on every write.
    */
   readonly revertS: number;
+  /**
+   * The meter is mounted the other way round (CT reversed): its power sign flips and its
+   * import and export energies swap, at the edge. Meters and loads only; default false.
+   */
+  readonly invert?: boolean;
 }
 
 export interface AdapterHealth {

@@ -39,7 +39,8 @@ describe('SunSpec model definitions', () => {
     expect(MODEL_123.byName.get('WMaxLimPct')?.offset).toBe(3);
     expect(MODEL_123.byName.get('WMaxLim_Ena')?.offset).toBe(7);
     expect(MODEL_123.byName.get('WMaxLimPct_SF')?.offset).toBe(21);
-    expect([...SUNSPEC_MODELS.keys()].sort()).toEqual([1, 103, 123, 124, 203]);
+    // The full list, with official lengths, is pinned in sunspec-models.test.ts.
+    expect([...SUNSPEC_MODELS.keys()]).toEqual(expect.arrayContaining([1, 103, 123, 124, 203]));
   });
 
   it('place points at the offsets of the SunSpec reference', () => {

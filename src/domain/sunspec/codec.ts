@@ -1,4 +1,5 @@
 import { VppError } from '../errors.js';
+import { decodeFloat32, encodeFloat32 } from './float32.js';
 import type { ModelDef, PointDef, SunSpecValues } from './types.js';
 
 /** 'Not implemented' values (SunSpec Information Model Reference, "Unimplemented registers"). */
@@ -9,6 +10,8 @@ export const NOT_IMPLEMENTED = {
   uint32: 0xffffffff,
   acc32: 0,
   pad: 0x8000,
+  /** float32: any NaN; devices write the quiet NaN 0x7FC00000. */
+  float32: 0x7fc00000,
 } as const;
 
 /** Scale factors outside this range are invalid (SunSpec: sunssf is -10..10). */
@@ -49,6 +52,9 @@ export function decodeRaw(p: PointDef, regs: ArrayLike<number>, base = 0): numbe
       const v = u32(regs, i);
       return v === NOT_IMPLEMENTED.int32 ? null : v >= 0x80000000 ? v - 0x100000000 : v;
     }
+    case 'float32':
+      // NaN is 'not implemented'; an infinity is no measurement either.
+      return decodeFloat32(regs[i] ?? 0x7fc0, regs[i + 1] ?? 0);
     case 'string':
       return decodeString(regs, i, p.size);
     case 'pad':
@@ -147,6 +153,12 @@ function encodePoint(model: ModelDef, p: PointDef, values: SunSpecValues, out: U
     return;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) throw rangeError(model, p, v, 'must be a finite number');
+  if (p.type === 'float32') {
+    const regs = encodeFloat32(v);
+    if (regs === null) throw rangeError(model, p, v, 'does not fit float32');
+    out.set(regs, i);
+    return;
+  }
   let raw = v;
   if (p.sf !== undefined) {
     const sf = values[p.sf];
@@ -192,6 +204,10 @@ function writeSentinel(p: PointDef, out: Uint16Array, i: number): void {
     case 'bitfield32':
       out[i] = 0xffff;
       out[i + 1] = 0xffff;
+      return;
+    case 'float32':
+      out[i] = NOT_IMPLEMENTED.float32 >>> 16;
+      out[i + 1] = 0;
       return;
     default:
       out[i] = NOT_IMPLEMENTED.uint16;

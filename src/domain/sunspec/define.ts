@@ -11,6 +11,7 @@ const FIXED_SIZE: Readonly<Record<Exclude<PointType, 'string'>, number>> = {
   acc32: 2,
   uint32: 2,
   int32: 2,
+  float32: 2,
   bitfield32: 2,
 };
 

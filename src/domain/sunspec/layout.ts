@@ -3,6 +3,11 @@ import { MODEL_103 } from './model-103.js';
 import { MODEL_123 } from './model-123.js';
 import { MODEL_124 } from './model-124.js';
 import { MODEL_203 } from './model-203.js';
+import { MODEL_120, MODEL_121 } from './model-120-121.js';
+import { MODEL_704 } from './model-704.js';
+import { MODEL_802 } from './model-802.js';
+import { MODEL_101, MODEL_102, MODEL_111, MODEL_112, MODEL_113 } from './model-inverters.js';
+import { MODEL_201, MODEL_202, MODEL_204, MODEL_211, MODEL_212, MODEL_213, MODEL_214 } from './model-meters.js';
 import type { ModelDef } from './types.js';
 
 /** 'SunS' as two registers: the marker that starts a SunSpec map. */
@@ -15,7 +20,11 @@ export const END_MODEL_ID = 0xffff;
 export const MODEL_HEADER_REGISTERS = 2;
 
 export const SUNSPEC_MODELS: ReadonlyMap<number, ModelDef> = new Map(
-  [MODEL_1, MODEL_103, MODEL_123, MODEL_124, MODEL_203].map((m) => [m.id, m]),
+  [
+    MODEL_1,
+    ...[MODEL_101, MODEL_102, MODEL_103, MODEL_111, MODEL_112, MODEL_113, MODEL_120, MODEL_121, MODEL_123, MODEL_124],
+    ...[MODEL_201, MODEL_202, MODEL_203, MODEL_204, MODEL_211, MODEL_212, MODEL_213, MODEL_214, MODEL_704, MODEL_802],
+  ].map((m) => [m.id, m]),
 );
 
 export function sunspecModel(id: number): ModelDef | undefined {

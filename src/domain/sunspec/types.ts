@@ -9,6 +9,7 @@ export const POINT_TYPES = [
   'acc32',
   'uint32',
   'int32',
+  'float32',
   'enum16',
   'bitfield16',
   'bitfield32',
