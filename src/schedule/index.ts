@@ -1,0 +1,6 @@
+export type { Plan, PlanBattery, PlanInput } from './types.js';
+export { planSchedule, planLpText, type PlanMode } from './plan.js';
+export { SCHEDULE_INVALID_INPUT } from './validate.js';
+export { touPricePerSlot, carbonPerSlot, checkTouPeriods, localMinuteOfDay, type TouPeriod, type CarbonPoint } from './tariff.js';
+export { peakBlockKw, peakSlidingKw } from './demand.js';
+export { perfectForecast, persistenceForecast, noisyForecast, seriesMeanKw, type SeriesPoint } from './forecast.js';
