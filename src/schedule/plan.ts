@@ -62,7 +62,12 @@ function normalise(input: PlanInput): Normalised {
     (input.carbonKgPerKwh !== undefined && carbonPrice > 0);
   const mode: PlanMode = hasEnergyCost || input.demandChargePerKw !== undefined ? 'cost' : 'peak';
   const importCost = Array.from({ length: n }, (_, t) => (mode === 'peak' ? 0 : importPrice(t) * slotH));
-  const exportCost = Array.from({ length: n }, () => -(input.exportPricePerKwh ?? 0) * slotH);
+  // A meter cannot import and export at once. Where export would pay more than import, the LP
+  // could earn by doing both (unbounded); it is convex only if export earns at most the import
+  // price, so it is capped there per slot. The plan is unchanged wherever prices are ordered.
+  const exportCost = Array.from({ length: n }, (_, t) =>
+    mode === 'peak' ? 0 : -Math.min(input.exportPricePerKwh ?? 0, importPrice(t)) * slotH,
+  );
   let energyScale = 0;
   for (let t = 0; t < n; t++) energyScale = Math.max(energyScale, Math.abs(importPrice(t)));
   energyScale = Math.max(energyScale, Math.abs(input.exportPricePerKwh ?? 0));

@@ -160,3 +160,20 @@ describe('planSchedule: input checks', () => {
     });
   }
 });
+
+describe('planner with export paying more than import', () => {
+  it('stays bounded and plans (a meter cannot import and export at once)', async () => {
+    const { planSchedule } = await import('../../src/schedule/index.js');
+    const plan = await planSchedule({
+      startMs: 0,
+      slotS: 900,
+      baseKw: [100, -50, 100, 200],
+      batteries: [{ id: 'b', capacityKwh: 100, socPct: 50, minSocPct: 10, maxSocPct: 90, maxChargeKw: 50, maxDischargeKw: 50, chargeEfficiency: 0.95, dischargeEfficiency: 0.95 }],
+      gridImportLimitKw: 500,
+      importPricePerKwh: [0.31, 0.31, 0.31, 0.31],
+      exportPricePerKwh: 0.39,
+    });
+    expect(plan.status).toBe('optimal');
+    for (let t = 0; t < 4; t++) expect(plan.gridKw[t]).toBeCloseTo(([100, -50, 100, 200][t] ?? 0) + (plan.batteryKw.b?.[t] ?? 0), 6);
+  });
+});
