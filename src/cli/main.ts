@@ -17,6 +17,9 @@ Commands:
                             serve a scenario's (or a config's) simulated devices on loopback:
                             Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
                             --speed: simulated seconds per wall second (default 1)
+  replay FILE [--json] [--csv FILE] [--report FILE.html] [--controller plan|peak-shaving|static-threshold|none]
+                            run a scenario in closed loop on simulated physics and clock
+                            (no network, no waiting) and print its KPIs; progress on stderr
 
 Environment: VPP_HTTP_PORT, VPP_DATA_DIR, VPP_INFLUX_URL override the config file.`;
 
@@ -63,6 +66,27 @@ async function main(argv: readonly string[]): Promise<number> {
       if (url === undefined || extra.length > 0) return usage('expected: vpp probe URL [--profile NAME] [--json]');
       const { runProbe } = await import('./probe.js');
       return runProbe({ url, json: values.json === true, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
+    }
+    case 'replay': {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        allowPositionals: true,
+        strict: true,
+        options: { json: { type: 'boolean' }, csv: { type: 'string' }, report: { type: 'string' }, controller: { type: 'string' } },
+      });
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length > 0) return usage('expected: vpp replay FILE [--json] [--csv FILE] [--report FILE.html] [--controller NAME]');
+      // Loaded on demand: the replay pulls in the simulators and the LP solver.
+      const { runReplay, REPLAY_CONTROLLERS } = await import('./replay.js');
+      const controller = REPLAY_CONTROLLERS.find((c) => c === (values.controller ?? 'plan'));
+      if (controller === undefined) return usage(`--controller must be one of ${REPLAY_CONTROLLERS.join(', ')}, got ${JSON.stringify(values.controller)}`);
+      return runReplay({
+        file,
+        json: values.json === true,
+        controller,
+        ...(values.csv !== undefined ? { csv: values.csv } : {}),
+        ...(values.report !== undefined ? { report: values.report } : {}),
+      });
     }
     case 'config': {
       const [sub, file, ...extra] = rest;

@@ -1,4 +1,4 @@
-export { processImage, type Controller, type ControllerResult, type ProcessImage } from './types.js';
+export { processImage, type Controller, type ControlObligations, type ControllerResult, type ProcessImage } from './types.js';
 export {
   createPeakShaving,
   initialPeakShavingState,
@@ -8,3 +8,11 @@ export {
 } from './peak-shaving.js';
 export { decide, type Decision, type FleetLimits } from './decide.js';
 export { splitByWeight, type SplitPart } from './split.js';
+export {
+  createPlanFollowing,
+  createStaticThreshold,
+  initialPlanFollowingState,
+  planFollowing,
+  type PlanFollowingOptions,
+  type PlanFollowingState,
+} from './plan-following.js';

@@ -1,4 +1,11 @@
 import type { Setpoint, Site, SiteState } from '../domain/index.js';
+import type { Plan } from '../schedule/index.js';
+
+/** Active DR obligations on the site's grid power now (IMPORT/EXPORT_CAPACITY_LIMIT), kW. */
+export interface ControlObligations {
+  readonly importCapKw?: number;
+  readonly exportCapKw?: number;
+}
 
 /**
  * What a controller sees in one cycle: the site and its state, frozen at the start of the
@@ -8,6 +15,16 @@ import type { Setpoint, Site, SiteState } from '../domain/index.js';
 export interface ProcessImage {
   readonly site: Site;
   readonly state: SiteState;
+  /** The schedule the plan-following controller tracks (absent: no plan, guards only). */
+  readonly plan?: Plan;
+  /** Caps from active DR events, on top of the site's hard limits. */
+  readonly obligations?: ControlObligations;
+  /**
+   * The expected mean grid power WITHOUT the batteries over the coming cycle, kW, when a
+   * forecast that good exists (a perfect forecast in replay). A controller that acts once per
+   * long cycle uses it instead of the instant reading, which may not hold over the cycle.
+   */
+  readonly nowcastNetKw?: number;
 }
 
 export interface ControllerResult<S> {
