@@ -6,12 +6,14 @@
 import { benchModbusServer } from './modbus-server.js';
 import { benchStoreIngest } from './store-ingest.js';
 import { benchSimulators } from './simulators.js';
+import { benchBrain } from './brain.js';
 import type { BenchFigure } from './figure.js';
 
 const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
   ['Modbus TCP server (modbus-serial client, one outstanding request)', benchModbusServer],
   ['Time-series store ingest', benchStoreIngest],
   ['Simulators (simulated year; 10,000 MQTT devices from one process)', benchSimulators],
+  ['Brain (control cycle, planner LP, replay, peak vs the LP optimum)', benchBrain],
 ];
 
 const only = process.argv[2];
