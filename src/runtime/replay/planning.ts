@@ -64,15 +64,34 @@ export async function replan(r: PlanRequest): Promise<Plan | undefined> {
     batteries,
     gridImportLimitKw: r.site.gridImportLimitKw,
     ...(r.site.gridExportLimitKw !== undefined ? { gridExportLimitKw: r.site.gridExportLimitKw } : {}),
-    importCapKw: slots.map(({ from, to }) => capOver(s, siteId, 'IMPORT_CAPACITY_LIMIT', from, to)),
+    // A site's peak target is a cap it asks to keep (CONTRACTS: 'keep import at or below'):
+    // soft, like a DR cap, so that an unreachable target still gives a plan.
+    importCapKw: slots.map(({ from, to }) => minOrNull(capOver(s, siteId, 'IMPORT_CAPACITY_LIMIT', from, to), r.site.peakTargetKw)),
     exportCapKw: slots.map(({ from, to }) => capOver(s, siteId, 'EXPORT_CAPACITY_LIMIT', from, to)),
     ...(tariff === undefined
       ? {}
       : {
           importPricePerKwh: slots.map(({ from }) => importPriceAt(tariff, r.site.timezone, from)),
           ...(tariff.exportPricePerKwh !== undefined ? { exportPricePerKwh: tariff.exportPricePerKwh } : {}),
-          ...(tariff.demandChargePerKw !== undefined ? { demandChargePerKw: tariff.demandChargePerKw } : {}),
+          ...(demandCharge(tariff.demandChargePerKw, r.site.peakTargetKw) !== undefined ? { demandChargePerKw: demandCharge(tariff.demandChargePerKw, r.site.peakTargetKw) } : {}),
         }),
     peakFloorKw: r.peakFloorKw,
   });
+}
+
+/**
+ * Without a peak target a site asks for the least peak (CONTRACTS.md). A tariff with energy
+ * prices but no demand charge would otherwise let arbitrage raise the peak, so the peak then
+ * weighs like a large demand charge: energy is still shifted, but never at the peak's expense.
+ */
+const PEAK_WEIGHT_PER_KW = 1000;
+
+function demandCharge(tariffChargePerKw: number | undefined, peakTargetKw: number | undefined): number | undefined {
+  if (tariffChargePerKw !== undefined) return tariffChargePerKw;
+  return peakTargetKw === undefined ? PEAK_WEIGHT_PER_KW : undefined;
+}
+
+function minOrNull(a: number | null, b: number | undefined): number | null {
+  if (b === undefined) return a;
+  return a === null ? b : Math.min(a, b);
 }
