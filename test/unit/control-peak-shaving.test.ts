@@ -12,27 +12,15 @@ import {
   VppError,
   type Asset,
   type AssetState,
-  type BatteryAsset,
   type Reading,
   type Site,
 } from '../../src/domain/index.js';
+import { testBattery } from '../helpers/assets.js';
 
 const T0 = 1_750_000_000_000;
 const base = { binding: 'modbus://127.0.0.1:1/1', staleAfterS: 10, pollIntervalS: 1 };
 const meter: Asset = { ...base, id: 'grid', kind: 'meter' };
-const battery = (id: string, over: Partial<BatteryAsset> = {}): BatteryAsset => ({
-  ...base,
-  id,
-  kind: 'battery',
-  capacityKwh: 500,
-  maxChargeKw: 250,
-  maxDischargeKw: 250,
-  minSocPct: 10,
-  maxSocPct: 95,
-  chargeEfficiency: 0.95,
-  dischargeEfficiency: 0.95,
-  ...over,
-});
+const battery = testBattery;
 const site = (over: Partial<Site> = {}, batteries = [battery('bess')]): Site => ({
   id: 'plant-1',
   name: 'Plant 1',

@@ -12,13 +12,13 @@ import {
 } from '../../src/control/index.js';
 import type { Asset, AssetState, BatteryAsset, Reading, Site } from '../../src/domain/index.js';
 import type { Plan } from '../../src/schedule/index.js';
+import { testBattery } from '../helpers/assets.js';
 
 const T0 = Date.parse('2025-07-15T06:00:00Z');
 const base = { binding: 'sim://plant-1/x', staleAfterS: 10, pollIntervalS: 1 };
 const meter: Asset = { ...base, id: 'grid', kind: 'meter' };
-const battery = (id: string, over: Partial<BatteryAsset> = {}): BatteryAsset => ({
-  ...base, id, kind: 'battery', capacityKwh: 500, maxChargeKw: 250, maxDischargeKw: 250, minSocPct: 10, maxSocPct: 95, chargeEfficiency: 1, dischargeEfficiency: 1, ...over,
-});
+const battery = (id: string, over: Partial<BatteryAsset> = {}): BatteryAsset =>
+  testBattery(id, { ...base, chargeEfficiency: 1, dischargeEfficiency: 1, ...over });
 const site = (over: Partial<Site> = {}, batteries = [battery('bess')]): Site => ({
   id: 'plant-1', name: 'Plant 1', timezone: 'Asia/Shanghai', gridImportLimitKw: 800, gridExportLimitKw: 200, assets: [meter, ...batteries], ...over,
 });

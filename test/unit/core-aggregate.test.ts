@@ -10,25 +10,14 @@ import {
   type Site,
 } from '../../src/domain/index.js';
 import { assetsById } from '../../src/core/index.js';
+import { testBattery } from '../helpers/assets.js';
 
 const NOW = 1_000_000;
 const base = { binding: 'modbus://127.0.0.1:1/1', staleAfterS: 60, pollIntervalS: 1 };
 const meter = (id: string): Asset => ({ ...base, id, kind: 'meter' });
 const pv = (id: string): Asset => ({ ...base, id, kind: 'pv', kwp: 400 });
 const load = (id: string): Asset => ({ ...base, id, kind: 'load' });
-const battery = (id: string, over: Partial<BatteryAsset> = {}): BatteryAsset => ({
-  ...base,
-  id,
-  kind: 'battery',
-  capacityKwh: 500,
-  maxChargeKw: 250,
-  maxDischargeKw: 250,
-  minSocPct: 10,
-  maxSocPct: 95,
-  chargeEfficiency: 0.95,
-  dischargeEfficiency: 0.95,
-  ...over,
-});
+const battery = (id: string, over: Partial<BatteryAsset> = {}): BatteryAsset => testBattery(id, { staleAfterS: 60, ...over });
 const site = (...assets: Asset[]): Site => ({
   id: 's',
   name: 'S',

@@ -3,22 +3,10 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { siteState$ } from '../../src/core/index.js';
 import type { BatteryAsset, Metric, Quality, Site, SiteState, Telemetry } from '../../src/domain/index.js';
+import { testBattery } from '../helpers/assets.js';
 
 const meter = { id: 'grid', kind: 'meter', binding: 'modbus://127.0.0.1:1/1', staleAfterS: 60, pollIntervalS: 1 } as const;
-const bess: BatteryAsset = {
-  id: 'bess',
-  kind: 'battery',
-  binding: 'modbus://127.0.0.1:1/2',
-  staleAfterS: 10,
-  pollIntervalS: 1,
-  capacityKwh: 500,
-  maxChargeKw: 250,
-  maxDischargeKw: 250,
-  minSocPct: 10,
-  maxSocPct: 95,
-  chargeEfficiency: 0.95,
-  dischargeEfficiency: 0.95,
-};
+const bess: BatteryAsset = testBattery('bess', { binding: 'modbus://127.0.0.1:1/2' });
 const site: Site = { id: 'plant-1', name: 'Plant 1', timezone: 'Asia/Shanghai', gridImportLimitKw: 800, assets: [meter, bess] };
 
 function t(assetId: string, metric: Metric, value: number | null, atMs: number, siteId = 'plant-1'): Telemetry {
