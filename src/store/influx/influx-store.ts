@@ -1,15 +1,14 @@
 import { InfluxDB } from 'influx';
 import { VppError } from '../../domain/index.js';
 import type {
-  MetricPoint,
   SeriesQuery,
   SeriesSample,
   SetpointQuery,
   SetpointRecord,
   TimeSeriesStore,
 } from '../types.js';
-import { validateMetricPoints, validateSeriesQuery, validateSetpointQuery, validateSetpointRecords } from '../validate.js';
-import { WriteQueue } from '../write-queue.js';
+import { validateSeriesQuery, validateSetpointQuery } from '../validate.js';
+import { QueuedStore } from '../queued-store.js';
 import type { WriteBatch, WriteQueueOptions } from '../write-queue.js';
 import { decodeAsset, encodeAsset, finiteOf, qualityOf, rowsOf, stringOf, timeOf } from './encoding.js';
 import { endpointOf } from './endpoint.js';
@@ -30,10 +29,8 @@ const WRITE_TIMEOUT_MS = 30_000;
  * follows it). The `influx` client creates the database and runs queries (bound parameters);
  * batches are POSTed as line protocol built in line-protocol.ts.
  */
-export class InfluxStore implements TimeSeriesStore {
+export class InfluxStore extends QueuedStore implements TimeSeriesStore {
   readonly kind = 'influx' as const;
-  private readonly queue: WriteQueue;
-  private closed = false;
   private readonly writeUrl: string;
 
   private constructor(
@@ -42,13 +39,13 @@ export class InfluxStore implements TimeSeriesStore {
     readonly database: string,
     options: WriteQueueOptions,
   ) {
+    super(options);
     const url = new URL(`${endpoint.protocol}://${endpoint.host}:${endpoint.port}/write`);
     url.searchParams.set('db', database);
     url.searchParams.set('precision', 'ms');
     if (endpoint.username !== undefined) url.searchParams.set('u', endpoint.username);
     if (endpoint.password !== undefined) url.searchParams.set('p', endpoint.password);
     this.writeUrl = url.toString();
-    this.queue = new WriteQueue((batch) => this.write(batch), options);
   }
 
   static async open(options: InfluxStoreOptions): Promise<InfluxStore> {
@@ -65,18 +62,6 @@ export class InfluxStore implements TimeSeriesStore {
       throw new VppError('STORE_OPEN_FAILED', `cannot open InfluxDB database ${database}: ${errText(err)}`, { cause: err });
     }
     return new InfluxStore(influx, endpoint, database, options);
-  }
-
-  writeMetrics(points: readonly MetricPoint[]): void {
-    this.assertOpen();
-    validateMetricPoints(points);
-    this.queue.pushMetrics(points);
-  }
-
-  writeSetpoints(records: readonly SetpointRecord[]): void {
-    this.assertOpen();
-    validateSetpointRecords(records);
-    this.queue.pushSetpoints(records);
   }
 
   async queryMetric(q: SeriesQuery): Promise<SeriesSample[]> {
@@ -119,22 +104,15 @@ export class InfluxStore implements TimeSeriesStore {
     }));
   }
 
-  async flush(): Promise<void> {
-    this.assertOpen();
-    return this.queue.flush();
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.queue.flush();
-    } finally {
-      this.closed = true;
-      this.queue.stop();
-    }
+    await this.closeQueue();
   }
 
-  private async write(batch: WriteBatch): Promise<void> {
+  protected label(): string {
+    return `InfluxDB store ${this.database}`;
+  }
+
+  protected async writeBatch(batch: WriteBatch): Promise<void> {
     const count = batch.metrics.length + batch.setpoints.length;
     if (count === 0) return;
     let status: number;
@@ -161,10 +139,6 @@ export class InfluxStore implements TimeSeriesStore {
     } catch (err) {
       throw new VppError('STORE_QUERY_FAILED', `InfluxDB ${what} failed: ${errText(err)}`, { cause: err });
     }
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new VppError('STORE_CLOSED', `InfluxDB store ${this.database} is closed`);
   }
 }
 

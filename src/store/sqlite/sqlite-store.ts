@@ -4,15 +4,14 @@ import Database from 'better-sqlite3';
 import { QUALITIES, VppError } from '../../domain/index.js';
 import type { Quality } from '../../domain/index.js';
 import type {
-  MetricPoint,
   SeriesQuery,
   SeriesSample,
   SetpointQuery,
   SetpointRecord,
   TimeSeriesStore,
 } from '../types.js';
-import { validateMetricPoints, validateSeriesQuery, validateSetpointQuery, validateSetpointRecords } from '../validate.js';
-import { WriteQueue } from '../write-queue.js';
+import { validateSeriesQuery, validateSetpointQuery } from '../validate.js';
+import { QueuedStore } from '../queued-store.js';
 import type { WriteBatch, WriteQueueOptions } from '../write-queue.js';
 import { migrate } from './schema.js';
 
@@ -35,12 +34,10 @@ const NO_LIMIT = -1;
  * batch across a process crash (only an OS crash or power loss can lose the last commits),
  * at a fraction of the fsyncs FULL costs.
  */
-export class SqliteStore implements TimeSeriesStore {
+export class SqliteStore extends QueuedStore implements TimeSeriesStore {
   readonly kind = 'sqlite' as const;
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly queue: WriteQueue;
-  private closed = false;
   private readonly insertMetric: Database.Statement;
   private readonly insertSetpoint: Database.Statement;
   private readonly selectMetric: Database.Statement;
@@ -49,6 +46,7 @@ export class SqliteStore implements TimeSeriesStore {
   private readonly writeInTransaction: (batch: WriteBatch) => void;
 
   constructor(options: SqliteStoreOptions = {}) {
+    super(options);
     const dir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.file = join(dir, options.fileName ?? DEFAULT_SQLITE_FILE);
     this.db = openFile(dir, this.file);
@@ -79,19 +77,6 @@ export class SqliteStore implements TimeSeriesStore {
         this.insertSetpoint.run(r.siteId, r.assetId, r.atMs, r.powerKw, r.reason);
       }
     });
-    this.queue = new WriteQueue(async (batch) => this.writeInTransaction(batch), options);
-  }
-
-  writeMetrics(points: readonly MetricPoint[]): void {
-    this.assertOpen();
-    validateMetricPoints(points);
-    this.queue.pushMetrics(points);
-  }
-
-  writeSetpoints(records: readonly SetpointRecord[]): void {
-    this.assertOpen();
-    validateSetpointRecords(records);
-    this.queue.pushSetpoints(records);
   }
 
   async queryMetric(q: SeriesQuery): Promise<SeriesSample[]> {
@@ -120,25 +105,17 @@ export class SqliteStore implements TimeSeriesStore {
     return rows.map((row) => toSetpoint(this.file, row));
   }
 
-  async flush(): Promise<void> {
-    this.assertOpen();
-    return this.queue.flush();
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.queue.flush();
-    } finally {
-      // Even when the last flush failed, release the file; the error still reaches the caller.
-      this.closed = true;
-      this.queue.stop();
-      this.db.close();
-    }
+    // Even when the last flush failed, release the file; the error still reaches the caller.
+    await this.closeQueue(() => this.db.close());
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new VppError('STORE_CLOSED', `SQLite store ${this.file} is closed`);
+  protected async writeBatch(batch: WriteBatch): Promise<void> {
+    this.writeInTransaction(batch);
+  }
+
+  protected label(): string {
+    return `SQLite store ${this.file}`;
   }
 }
 
