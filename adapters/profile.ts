@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import Type from 'typebox';
+import { Value } from 'typebox/value';
+import { VppError } from '../src/domain/errors.js';
+import { ASSET_KINDS, type AssetKind } from '../src/domain/asset.js';
+
+/**
+ * Device profiles: `config/devices/<name>.yaml`, one file per product (STYLE.md: devices are
+ * data). A binding names one with `?profile=<name>`. The top level is common to every
+ * protocol; the protocol's own section (`mqtt:`, `opcua:`, `modbus:`) is checked by its adapter.
+ */
+export interface DeviceProfile {
+  readonly name: string;
+  readonly protocol: 'modbus' | 'mqtt' | 'opcua';
+  readonly kind: AssetKind;
+  /** The vendor document (or our own README) the mapping was taken from. */
+  readonly source: string;
+  /** The protocol section, unchecked here. */
+  readonly body: unknown;
+  readonly file: string;
+}
+
+const ProfileHead = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$' }),
+  protocol: Type.Enum(['modbus', 'mqtt', 'opcua']),
+  kind: Type.Enum([...ASSET_KINDS]),
+  source: Type.String({ minLength: 1 }),
+});
+
+export const PROFILE_DIR = new URL('../config/devices/', import.meta.url);
+
+/** Loads and checks a profile by name; errors name the file, the field and the reason. */
+export function loadProfile(name: string, dir: URL = PROFILE_DIR): DeviceProfile {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new VppError('PROFILE_INVALID', `profile name must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+  const url = new URL(`${name}.yaml`, dir);
+  const file = `config/devices/${name}.yaml`;
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(url, 'utf8'));
+  } catch (err) {
+    throw new VppError('PROFILE_NOT_FOUND', `${file}: cannot read: ${(err as Error).message.split('\n')[0] ?? ''}`, { cause: err });
+  }
+  const problems = [...Value.Errors(ProfileHead, raw)].map((e) => `${file}: ${e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)'}: ${e.message}`);
+  if (problems.length > 0) throw new VppError('PROFILE_INVALID', problems.join('\n'));
+  const head = raw as Type.Static<typeof ProfileHead> & Record<string, unknown>;
+  if (head.name !== name) throw new VppError('PROFILE_INVALID', `${file}: name: must equal the file name '${name}', got ${JSON.stringify(head.name)}`);
+  if (!(head.protocol in head)) throw new VppError('PROFILE_INVALID', `${file}: ${head.protocol}: the section for protocol ${head.protocol} is required`);
+  return { name: head.name, protocol: head.protocol, kind: head.kind, source: head.source, body: head[head.protocol], file };
+}
+
+/** The `profile` query parameter of a binding URL, when it has one. */
+export function profileOf(binding: string): string | undefined {
+  try {
+    return new URL(binding).searchParams.get('profile') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
