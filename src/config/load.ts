@@ -146,7 +146,7 @@ function buildAsset(e: AssetEntry, path: string, simulated: boolean, problems: C
   const common = { id: e.id, binding: e.binding, pollIntervalS, staleAfterS: e.staleAfterS ?? Math.max(5, 5 * pollIntervalS) };
   switch (e.type) {
     case 'meter':
-      return { asset: { ...common, kind: 'meter' }, simulate: simulated ? { kind: 'meter' } : null, revertS: null };
+      return { asset: { ...common, kind: 'meter', ...(e.invert === true ? { invert: true } : {}) }, simulate: simulated ? { kind: 'meter' } : null, revertS: null };
     case 'load': {
       let sim: AssetSimulation | null = null;
       if (simulated) {

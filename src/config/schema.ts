@@ -32,7 +32,12 @@ const LoadProfile = Type.Object(
 );
 
 export const MeterSchema = Type.Object(
-  { type: Type.Literal('meter'), ...AssetCommon },
+  {
+    type: Type.Literal('meter'),
+    ...AssetCommon,
+    /** The CT is mounted the other way round: the meter's sign is flipped (and import/export swapped) at the edge. */
+    invert: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 

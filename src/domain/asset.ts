@@ -22,6 +22,8 @@ interface AssetBase {
 /** The site's grid connection point. */
 export interface MeterAsset extends AssetBase {
   readonly kind: 'meter';
+  /** Mounted the other way round: its readings are flipped at the edge (the adapter), once. */
+  readonly invert?: boolean;
 }
 
 export interface LoadAsset extends AssetBase {

@@ -47,7 +47,15 @@ export async function startController(cfg: VppConfig, { log, version }: StartOpt
       for (const asset of cs.site.assets) {
         adapters.set(
           `${cs.site.id}/${asset.id}`,
-          createAdapter({ siteId: cs.site.id, assetId: asset.id, kind: asset.kind, binding: asset.binding, pollIntervalS: asset.pollIntervalS, revertS: cs.revertS[asset.id] ?? 30 }),
+          createAdapter({
+            siteId: cs.site.id,
+            assetId: asset.id,
+            kind: asset.kind,
+            binding: asset.binding,
+            pollIntervalS: asset.pollIntervalS,
+            revertS: cs.revertS[asset.id] ?? 30,
+            ...(asset.kind === 'meter' && asset.invert === true ? { invert: true } : {}),
+          }),
         );
       }
     }

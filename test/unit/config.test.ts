@@ -86,6 +86,12 @@ describe('config loading', () => {
     expect(() => parseConfig(`simulation: {startAt: "2025-07-15T10:45:00+08:00"}\n${SITE.replaceAll(':1502/', ':0/')}`, 'sim.yaml')).not.toThrow();
   });
 
+  it('carries a meter mounted the other way round to the adapter target', () => {
+    const grid = parseConfig(SITE.replace('type: meter,', 'type: meter, invert: true,'), 'site.yaml').sites[0]?.site.assets.find((a) => a.id === 'grid');
+    expect(grid).toMatchObject({ kind: 'meter', invert: true });
+    expect(problemsOf(SITE.replace('type: meter,', 'type: meter, invert: "yes",'))[0]).toMatch(/assets\[0\]\.invert: must be boolean/);
+  });
+
   it('requires a grid meter and a SoC floor below the ceiling', () => {
     const noMeter = SITE.replace(/ {6}- \{id: grid.*\n/, '');
     expect(problemsOf(noMeter)).toEqual(['site.yaml: sites[0].assets: needs the grid meter: an asset with type: meter']);
