@@ -1,6 +1,7 @@
 import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.js';
 import { VppError } from '../src/domain/errors.js';
 import { createModbusAdapter, parseModbusUrl } from './modbus/index.js';
+import { createMqttAdapter, mqttBindingProblem } from './mqtt/index.js';
 
 export {
   createModbusAdapter,
@@ -18,8 +19,10 @@ export {
   type ProbeResult,
   type ProbedAsset,
 } from './modbus/index.js';
+export { createMqttAdapter, mqttBindingProblem, type MqttAdapterOptions } from './mqtt/index.js';
+export { loadProfile, profileOf, type DeviceProfile } from './profile.js';
 
-const SUPPORTED = ['modbus', 'modbus-rtu'] as const;
+const SUPPORTED = ['modbus', 'modbus-rtu', 'mqtt', 'mqtts'] as const;
 
 function schemeOf(binding: string): string | null {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(binding);
@@ -33,6 +36,7 @@ function schemeOf(binding: string): string | null {
 export function bindingProblem(binding: string): string | null {
   const scheme = schemeOf(binding);
   if (scheme === null) return `has no URL scheme (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
+  if (scheme === 'mqtt' || scheme === 'mqtts') return mqttBindingProblem(binding);
   if (scheme !== 'modbus' && scheme !== 'modbus-rtu') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
   try {
     parseModbusUrl(binding);
@@ -51,6 +55,9 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
     case 'modbus-rtu':
       // Every unit behind one gateway (or on one serial line) shares its connection.
       return createModbusAdapter(target);
+    case 'mqtt':
+    case 'mqtts':
+      return createMqttAdapter(target);
     default:
       throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: ${SUPPORTED.map((x) => `${x}:`).join(', ')})`);
   }

@@ -86,6 +86,14 @@ describe('config loading', () => {
     expect(() => parseConfig(`simulation: {startAt: "2025-07-15T10:45:00+08:00"}\n${SITE.replaceAll(':1502/', ':0/')}`, 'sim.yaml')).not.toThrow();
   });
 
+  it('accepts an MQTT binding whose profile exists and names a missing profile', () => {
+    const mqtt = SITE.replace('"modbus://127.0.0.1:1502/4"', '"mqtt://127.0.0.1:1883/vpp-sim/plant-1?profile=vpp-sim-mqtt-battery"');
+    expect(() => parseConfig(mqtt, 'site.yaml')).not.toThrow();
+    const missing = problemsOf(mqtt.replace('vpp-sim-mqtt-battery', 'no-such-device'));
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatch(/^site\.yaml: sites\[0\]\.assets\[1\]\.binding: .*config\/devices\/no-such-device\.yaml/);
+  });
+
   it('carries a meter mounted the other way round to the adapter target', () => {
     const grid = parseConfig(SITE.replace('type: meter,', 'type: meter, invert: true,'), 'site.yaml').sites[0]?.site.assets.find((a) => a.id === 'grid');
     expect(grid).toMatchObject({ kind: 'meter', invert: true });

@@ -1,0 +1,183 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Subject } from 'rxjs';
+import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
+import { VppError } from '../../src/domain/errors.js';
+import type { Setpoint } from '../../src/domain/setpoint.js';
+import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
+import { loadProfile } from '../profile.js';
+import { parseMqttUrl } from './binding.js';
+import { createAcks } from './acks.js';
+import { createLiveness } from './liveness.js';
+import { decodeTelemetry } from './payload.js';
+import { checkMqttProfile, fillTopic, profileMetrics } from './profile.js';
+
+/** Where malformed payloads are logged; a pino logger fits. */
+export interface MqttAdapterLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface MqttAdapterOptions {
+  /** Where profiles live; default config/devices/. */
+  readonly profileDir?: URL;
+  /** CONNACK timeout of the first connect; default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** mqtt.js reconnect period after the broker is lost; default 1000 ms. */
+  readonly reconnectPeriodMs?: number;
+  readonly log?: MqttAdapterLog;
+}
+
+const stderrLog: MqttAdapterLog = {
+  warn: (fields, message) => process.stderr.write(`${JSON.stringify({ level: 'warn', ...fields, msg: message })}\n`),
+};
+
+/**
+ * A device behind an MQTT broker (`mqtt://host:port/<prefix>?profile=<name>`), read and
+ * commanded as its profile's `mqtt:` section says (README.md). Telemetry is pushed, so
+ * pollIntervalS only sets the default silence limit. Every metric goes `bad` at once when the
+ * device or its gateway says offline, when it falls silent, or when the broker is lost.
+ */
+export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOptions = {}): DeviceAdapter {
+  const binding = parseMqttUrl(target.binding);
+  const head = loadProfile(binding.profile, options.profileDir);
+  if (head.protocol !== 'mqtt') throw new VppError('BINDING_INVALID', `binding '${target.binding}': profile ${head.name} is for protocol ${head.protocol}, not mqtt`);
+  if (head.kind !== target.kind) throw new VppError('PROFILE_MISMATCH', `binding '${target.binding}': profile ${head.name} describes a ${head.kind}, asset ${target.siteId}/${target.assetId} is a ${target.kind}`);
+  const p = checkMqttProfile(head.file, head.body);
+  const vars = { prefix: binding.prefix, site: binding.site ?? target.siteId, asset: binding.asset ?? target.assetId };
+  const telemetryTopic = fillTopic(p.telemetry.topic, vars);
+  const metrics = profileMetrics(p);
+  const invert = target.invert === true && (target.kind === 'meter' || target.kind === 'load');
+  const silenceS = p.silenceS ?? 3 * target.pollIntervalS;
+  const log = options.log ?? stderrLog;
+  const liveness = createLiveness(p, vars);
+  const acks = p.command === undefined ? null : createAcks(p.command, vars, target.binding);
+  const topics = [telemetryTopic, ...(acks === null ? [] : [acks.topic]), ...liveness.topics];
+
+  const telemetry$ = new Subject<Telemetry>();
+  let client: MqttClient | null = null;
+  let closed = false;
+  let allBad = false;
+  let silenceTimer: NodeJS.Timeout | null = null;
+  let lastOkAtMs: number | null = null;
+  let consecutiveErrors = 0;
+  let lastError: string | null = null;
+
+  function emit(values: Partial<Record<Metric, number | null>>, atMs: number): void {
+    for (const metric of metrics) telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(values[metric], atMs) });
+  }
+
+  function problem(message: string, fields: Record<string, unknown> = {}): void {
+    consecutiveErrors++;
+    lastError = message;
+    // One line per run of errors (and every 100th), so a device spewing garbage cannot flood the log.
+    if (consecutiveErrors === 1 || consecutiveErrors % 100 === 0) log.warn({ binding: target.binding, consecutiveErrors, ...fields }, message);
+  }
+
+  /** Every metric bad at once, once per outage: the last value must never linger as if current. */
+  function markBad(reason: string): void {
+    problem(`${target.binding}: ${reason}`);
+    if (allBad || closed) return;
+    allBad = true;
+    emit({}, Date.now());
+  }
+
+  function armSilence(): void {
+    if (silenceTimer !== null) clearTimeout(silenceTimer);
+    silenceTimer = setTimeout(() => markBad(`no telemetry on ${telemetryTopic} within ${silenceS} s`), silenceS * 1000);
+  }
+
+  function onTelemetry(payload: Buffer): void {
+    if (liveness.offlineReason() !== null) return; // a device said offline: its data waits until it says online
+    const d = decodeTelemetry(p, metrics, payload, Date.now());
+    const values = invert ? { ...d.values, powerKw: d.values.powerKw == null ? d.values.powerKw : -d.values.powerKw, energyImportKwh: d.values.energyExportKwh, energyExportKwh: d.values.energyImportKwh } : d.values;
+    if (d.problems.length > 0) problem(`${telemetryTopic}: ${d.problems.join('; ')}`, { topic: telemetryTopic, payload: payload.toString('utf8').slice(0, 200) });
+    else {
+      consecutiveErrors = 0;
+      lastError = null;
+      lastOkAtMs = Date.now();
+    }
+    allBad = false;
+    emit(values, d.atMs);
+    armSilence();
+  }
+
+  function onMessage(topic: string, payload: Buffer): void {
+    if (topic === telemetryTopic) return onTelemetry(payload);
+    if (acks !== null && topic === acks.topic) {
+      const bad = acks.accept(payload);
+      if (bad !== null) problem(`${acks.topic}: ${bad}`, { topic, payload: payload.toString('utf8').slice(0, 200) });
+      return;
+    }
+    if (liveness.accept(topic, payload)) {
+      const reason = liveness.offlineReason();
+      if (reason !== null) markBad(reason);
+    }
+  }
+
+  function start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const c = mqtt.connect(binding.brokerUrl, {
+        clientId: `vpp-${vars.site}-${vars.asset}-${randomBytes(3).toString('hex')}`.slice(0, 64),
+        ...(binding.username !== undefined ? { username: binding.username } : {}),
+        ...(binding.password !== undefined ? { password: binding.password } : {}),
+        clean: true,
+        protocolVersion: 4,
+        connectTimeout: options.connectTimeoutMs ?? 5000,
+        reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+        // We subscribe on every connect ourselves, so that connect() can await the first SUBACK.
+        resubscribe: false,
+      });
+      client = c;
+      let settled = false;
+      const settle = (e: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        if (e === null) resolve();
+        else reject(new VppError('DEVICE_UNREACHABLE', `${target.binding}: broker ${binding.brokerUrl}: ${e.message}`, { cause: e }));
+      };
+      c.on('message', onMessage);
+      c.on('connect', () => {
+        c.subscribe(topics, { qos: 1 }, (err) => {
+          if (err) return settled ? problem(`${target.binding}: subscribe failed: ${err.message}`) : settle(err);
+          settle(null);
+          if (!closed) armSilence();
+        });
+      });
+      c.on('error', (err) => (settled ? problem(`${target.binding}: ${err.message}`) : settle(err)));
+      c.on('close', () => {
+        if (!settled) settle(new Error('connection closed before CONNACK'));
+        else if (!closed) markBad(`broker ${binding.brokerUrl} connection lost`);
+      });
+    });
+  }
+
+  return {
+    target,
+    telemetry$: telemetry$.asObservable(),
+    async connect() {
+      if (closed) throw new VppError('ADAPTER_CLOSED', `${target.binding}: adapter is closed`);
+      if (client !== null) return;
+      // On failure mqtt.js keeps retrying in the background; the asset stays bad until it succeeds.
+      await start();
+    },
+    async write(setpoint: Setpoint): Promise<WriteResult> {
+      if (acks === null) return { ok: false, readBackKw: null, detail: `${target.binding}: profile ${head.name} has no command section (a ${target.kind} takes no power setpoint here)` };
+      const c = client;
+      if (c === null || !c.connected) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected to ${binding.brokerUrl} (${lastError ?? 'no link'})` };
+      const offline = liveness.offlineReason();
+      if (offline !== null) return { ok: false, readBackKw: null, detail: `${target.binding}: device offline (${offline})` };
+      return acks.send(c, randomUUID(), setpoint.powerKw, target.revertS);
+    },
+    health: (): AdapterHealth => ({ connected: client?.connected === true && liveness.offlineReason() === null, lastOkAtMs, consecutiveErrors, lastError }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (silenceTimer !== null) clearTimeout(silenceTimer);
+      acks?.cancelAll(`${target.binding}: adapter closed`);
+      const c = client;
+      client = null;
+      if (c !== null) await c.endAsync(true);
+      telemetry$.complete();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import { createMqttAdapter } from '../../adapters/mqtt/index.js';
+import type { AdapterTarget, DeviceAdapter } from '../../src/domain/device-adapter.js';
+import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { startMqttSimulator, type MqttSimulator } from '../../simulators/servers/index.js';
+import { fakeBattery } from '../helpers/sim-devices.js';
+
+const T0 = Date.parse('2025-07-15T06:00:00Z');
+const BATTERY_METRICS: readonly Metric[] = ['powerKw', 'socPct', 'availableChargeKw', 'availableDischargeKw', 'setpointKw'];
+const quiet = { warn: () => undefined };
+
+function target(binding: string): AdapterTarget {
+  return { siteId: 'plant-1', assetId: 'bess', kind: 'battery', binding, pollIntervalS: 1, revertS: 30 };
+}
+
+/** The next reading of `metric` matching `pred`; subscribe before causing it. */
+function next(adapter: DeviceAdapter, metric: Metric, pred: (t: Telemetry) => boolean = () => true): Promise<Telemetry> {
+  return firstValueFrom(adapter.telemetry$.pipe(filter((t) => t.metric === metric && pred(t))));
+}
+
+
+describe('MQTT adapter against the MQTT simulator (in-process aedes)', () => {
+  let sim: MqttSimulator | null = null;
+  let adapter: DeviceAdapter | null = null;
+
+  afterEach(async () => {
+    await adapter?.close();
+    await sim?.close();
+    adapter = null;
+    sim = null;
+  });
+
+  async function setup(extra: Partial<Record<Metric, number | null>> = {}) {
+    const bess = fakeBattery('plant-1', 'bess', { socPct: 55.5, availableChargeKw: 80, availableDischargeKw: 90, setpointKw: 0, ...extra });
+    sim = await startMqttSimulator({ devices: [bess.device], topicPrefix: 'vpp-sim/s1', publishIntervalS: 0.05, clock: () => T0 });
+    adapter = createMqttAdapter(target(`${sim.brokerUrl}/vpp-sim/s1?profile=vpp-sim-mqtt-battery`), { log: quiet });
+    return { bess, adapter };
+  }
+
+  it('emits canonical telemetry, good, with the device time and the load sign', async () => {
+    const { bess, adapter: a } = await setup();
+    bess.state.powerKw = -30; // discharging
+    const burst = firstValueFrom(a.telemetry$.pipe(take(BATTERY_METRICS.length), toArray()));
+    await a.connect();
+    const got = await burst;
+    expect(got.map((t) => t.metric)).toEqual(BATTERY_METRICS);
+    expect(got.every((t) => t.quality === 'good' && t.atMs === T0 && t.siteId === 'plant-1' && t.assetId === 'bess')).toBe(true);
+    expect(Object.fromEntries(got.map((t) => [t.metric, t.value]))).toEqual({ powerKw: -30, socPct: 55.5, availableChargeKw: 80, availableDischargeKw: 90, setpointKw: 0 });
+    expect(a.health()).toMatchObject({ connected: true, consecutiveErrors: 0, lastError: null });
+  });
+
+  it('a field the device gives as null is bad, never 0', async () => {
+    const { adapter: a } = await setup({ socPct: null });
+    const soc = next(a, 'socPct');
+    await a.connect();
+    expect(await soc).toMatchObject({ value: null, quality: 'bad' });
+  });
+
+  it('write: QoS 1 command, ack ok, the device takes the power and the revert timer', async () => {
+    const { bess, adapter: a } = await setup();
+    await a.connect();
+    const result = await a.write({ siteId: 'plant-1', assetId: 'bess', powerKw: 40, reason: 'test', atMs: T0 });
+    expect(result).toEqual({ ok: true, readBackKw: 40, detail: null });
+    expect(bess.state).toEqual({ powerKw: 40, revertS: 30 });
+    expect((await next(a, 'powerKw', (t) => t.value === 40)).quality).toBe('good');
+    expect(sim?.stats().commandsAccepted).toBe(1);
+  });
+
+  it('write out of range: ok false with the device message, state unchanged', async () => {
+    const { bess, adapter: a } = await setup();
+    await a.connect();
+    const result = await a.write({ siteId: 'plant-1', assetId: 'bess', powerKw: 500, reason: 'test', atMs: T0 });
+    expect(result.ok).toBe(false);
+    expect(result.readBackKw).toBeNull();
+    expect(result.detail).toContain('powerKw must be within -100..100 kW, got 500');
+    expect(bess.state.powerKw).toBe(0);
+  });
+
+  it('simulator connection dropped (last will): every metric bad at once, good again after reconnect', async () => {
+    const { adapter: a } = await setup();
+    const first = next(a, 'powerKw', (t) => t.quality === 'good');
+    await a.connect();
+    await first;
+    const bad = firstValueFrom(a.telemetry$.pipe(filter((t) => t.quality === 'bad'), take(BATTERY_METRICS.length), toArray()));
+    await sim?.disconnect();
+    const got = await bad;
+    expect(got.map((t) => t.metric)).toEqual(BATTERY_METRICS);
+    expect(got.every((t) => t.value === null)).toBe(true);
+    expect(a.health()).toMatchObject({ connected: false });
+    expect(a.health().lastError).toContain('gateway 0 status: "offline"');
+    const write = await a.write({ siteId: 'plant-1', assetId: 'bess', powerKw: 10, reason: 'test', atMs: T0 });
+    expect(write).toMatchObject({ ok: false, readBackKw: null });
+    expect(write.detail).toContain('device offline');
+
+    const good = next(a, 'powerKw', (t) => t.quality === 'good');
+    await sim?.reconnect();
+    expect(await good).toMatchObject({ value: 0, quality: 'good' });
+    expect(a.health()).toMatchObject({ connected: true, consecutiveErrors: 0 });
+  });
+
+  it('connect() rejects with DEVICE_UNREACHABLE when no broker listens', async () => {
+    const { adapter: a } = await setup();
+    await sim?.close();
+    sim = null;
+    await expect(a.connect()).rejects.toMatchObject({ code: 'DEVICE_UNREACHABLE' });
+  });
+});
