@@ -2,6 +2,7 @@ import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.
 import { VppError } from '../src/domain/errors.js';
 import { createModbusAdapter, parseModbusUrl } from './modbus/index.js';
 import { createMqttAdapter, mqttBindingProblem } from './mqtt/index.js';
+import { createOpcuaAdapter, opcuaBindingProblem } from './opcua/index.js';
 
 export {
   createModbusAdapter,
@@ -21,8 +22,18 @@ export {
 } from './modbus/index.js';
 export { createMqttAdapter, mqttBindingProblem, type MqttAdapterOptions } from './mqtt/index.js';
 export { loadProfile, profileOf, type DeviceProfile } from './profile.js';
+export {
+  createOpcuaAdapter,
+  listServerCertificates,
+  opcuaBindingProblem,
+  opcuaPkiDir,
+  rejectServerCertificate,
+  trustServerCertificate,
+  type OpcuaAdapterOptions,
+  type ServerCertificateInfo,
+} from './opcua/index.js';
 
-const SUPPORTED = ['modbus', 'modbus-rtu', 'mqtt', 'mqtts'] as const;
+const SUPPORTED = ['modbus', 'modbus-rtu', 'mqtt', 'mqtts', 'opc.tcp'] as const;
 
 function schemeOf(binding: string): string | null {
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(binding);
@@ -37,6 +48,7 @@ export function bindingProblem(binding: string): string | null {
   const scheme = schemeOf(binding);
   if (scheme === null) return `has no URL scheme (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
   if (scheme === 'mqtt' || scheme === 'mqtts') return mqttBindingProblem(binding);
+  if (scheme === 'opc.tcp') return opcuaBindingProblem(binding);
   if (scheme !== 'modbus' && scheme !== 'modbus-rtu') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
   try {
     parseModbusUrl(binding);
@@ -58,6 +70,9 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
     case 'mqtt':
     case 'mqtts':
       return createMqttAdapter(target);
+    case 'opc.tcp':
+      // Client certificate and trusted servers live in $VPP_DATA_DIR/pki/opcua-client.
+      return createOpcuaAdapter(target);
     default:
       throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: ${SUPPORTED.map((x) => `${x}:`).join(', ')})`);
   }

@@ -13,6 +13,8 @@ Commands:
   probe URL [--profile NAME] [--json]
                             read a device once (modbus:// or modbus-rtu://, SunSpec discovery);
                             exit 3 unreachable, 4 not SunSpec
+  certs list|trust|reject [THUMBPRINT] [--json]
+                            OPC UA server certificates: unknown ones are rejected until trusted
   sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL]
                             serve a scenario's (or a config's) simulated devices on loopback:
                             Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
@@ -87,6 +89,13 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(values.csv !== undefined ? { csv: values.csv } : {}),
         ...(values.report !== undefined ? { report: values.report } : {}),
       });
+    }
+    case 'certs': {
+      const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, strict: true, options: { json: { type: 'boolean' } } });
+      const [sub, thumbprint, ...extra] = positionals;
+      if (extra.length > 0) return usage('expected: vpp certs list|trust|reject [THUMBPRINT]');
+      const { runCerts } = await import('./certs.js');
+      return runCerts(sub, thumbprint, values.json === true);
     }
     case 'config': {
       const [sub, file, ...extra] = rest;
