@@ -2,7 +2,8 @@ import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.
 import { VppError } from '../src/domain/errors.js';
 import { createModbusAdapter, parseModbusUrl } from './modbus/index.js';
 import { createMqttAdapter, mqttBindingProblem } from './mqtt/index.js';
-import { createOpcuaAdapter, opcuaBindingProblem } from './opcua/index.js';
+import { createLazyOpcuaAdapter } from './opcua/lazy.js';
+import { opcuaBindingProblem } from './opcua/problem.js';
 
 export {
   createModbusAdapter,
@@ -22,16 +23,8 @@ export {
 } from './modbus/index.js';
 export { createMqttAdapter, mqttBindingProblem, type MqttAdapterOptions } from './mqtt/index.js';
 export { loadProfile, profileOf, type DeviceProfile } from './profile.js';
-export {
-  createOpcuaAdapter,
-  listServerCertificates,
-  opcuaBindingProblem,
-  opcuaPkiDir,
-  rejectServerCertificate,
-  trustServerCertificate,
-  type OpcuaAdapterOptions,
-  type ServerCertificateInfo,
-} from './opcua/index.js';
+// The OPC UA adapter module loads node-opcua: import it from './opcua/index.js' only where needed.
+export { opcuaBindingProblem } from './opcua/problem.js';
 
 const SUPPORTED = ['modbus', 'modbus-rtu', 'mqtt', 'mqtts', 'opc.tcp'] as const;
 
@@ -72,7 +65,7 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
       return createMqttAdapter(target);
     case 'opc.tcp':
       // Client certificate and trusted servers live in $VPP_DATA_DIR/pki/opcua-client.
-      return createOpcuaAdapter(target);
+      return createLazyOpcuaAdapter(target);
     default:
       throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: ${SUPPORTED.map((x) => `${x}:`).join(', ')})`);
   }

@@ -1,4 +1,4 @@
-import { listServerCertificates, opcuaPkiDir, rejectServerCertificate, trustServerCertificate, type ServerCertificateInfo } from '../../adapters/index.js';
+import { listServerCertificates, opcuaPkiDir, rejectServerCertificate, trustServerCertificate, type ServerCertificateInfo } from '../../adapters/opcua/index.js';
 import { VppError } from '../domain/index.js';
 
 /**

@@ -174,6 +174,7 @@ describe('SunSpec over Modbus TCP: our server and the adapter', () => {
         expect.objectContaining({ code: 'BINDING_INVALID', message: expect.stringContaining(binding) }),
       );
     }
-    expect(() => createAdapter({ ...target('meter', 1, 1), binding: 'opc.tcp://h:4840/x' })).toThrow(expect.objectContaining({ code: 'BINDING_UNSUPPORTED' }));
+    expect(() => createAdapter({ ...target('meter', 1, 1), binding: 'bacnet://h:47808/x' })).toThrow(expect.objectContaining({ code: 'BINDING_UNSUPPORTED' }));
+    expect(() => createAdapter({ ...target('meter', 1, 1), binding: 'opc.tcp://h:4840/x' })).toThrow(expect.objectContaining({ code: 'BINDING_INVALID' }));
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplaySubject, filter, firstValueFrom, timeout, type Observable } from 'rxjs';
 import { createOpcuaAdapter, opcuaBindingProblem } from '../../adapters/opcua/index.js';
+import { createAdapter } from '../../adapters/index.js';
 import type { AdapterTarget, DeviceAdapter, Metric, Telemetry } from '../../src/domain/index.js';
 import { startOpcuaSimulator, type OpcuaSimulator } from '../../simulators/servers/index.js';
 import { fakeBattery } from '../helpers/sim-devices.js';
@@ -57,6 +58,25 @@ describe('OPC UA adapter against the simulator (SecurityMode None)', () => {
     expect(opcuaBindingProblem(`opc.tcp://127.0.0.1:4840?profile=${PROFILE}&sampling=1`)).toMatch(/unknown parameter 'sampling'/);
     expect(opcuaBindingProblem('opc.tcp://127.0.0.1:4840?profile=no-such-profile')).toMatch(/config\/devices\/no-such-profile\.yaml: cannot read/);
     expect(opcuaBindingProblem(`modbus://127.0.0.1:4840?profile=${PROFILE}`)).toMatch(/scheme must be opc.tcp:/);
+  });
+
+  it('is what createAdapter gives for opc.tcp://, with node-opcua loaded on first connect', async () => {
+    const prev = process.env.VPP_DATA_DIR;
+    process.env.VPP_DATA_DIR = join(dir, 'data');
+    try {
+      const a = createAdapter(target(sim.endpointUrl, 'bess'));
+      adapters.push(a);
+      expect(a.health()).toMatchObject({ connected: false, lastError: null });
+      const seen$ = new ReplaySubject<Telemetry>();
+      a.telemetry$.subscribe(seen$);
+      await a.connect();
+      expect(await next(seen$, 'socPct', (t) => t.quality === 'good')).toMatchObject({ assetId: 'bess', value: 61.5 });
+      expect(a.health()).toMatchObject({ connected: true });
+      expect(() => createAdapter(target(sim.endpointUrl, 'bess', '&security=Sign'))).toThrow(expect.objectContaining({ code: 'BINDING_INVALID' }));
+    } finally {
+      if (prev === undefined) delete process.env.VPP_DATA_DIR;
+      else process.env.VPP_DATA_DIR = prev;
+    }
   });
 
   it('connects and emits good telemetry in the load convention', async () => {
