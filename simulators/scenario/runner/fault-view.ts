@@ -1,6 +1,6 @@
 import { deriveSeed, hashUnit } from '../../models/index.js';
 import type { SimDevice } from '../../servers/device.js';
-import type { SunSpecPointSource } from '../../servers/index.js';
+import type { SunSpecPointSource } from '../../servers/sunspec/index.js';
 import type { FaultTimeline } from '../faults.js';
 
 /** Readings a `noise` fault perturbs: measured powers, never counters or state of charge. */

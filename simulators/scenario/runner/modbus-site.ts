@@ -1,5 +1,6 @@
 import { LoadModel, type PowerModel } from '../../models/index.js';
-import { startModbusTcpServer, sunspecBank, type ModbusTcpServer, type RegisterBank, type SunSpecModelSpec } from '../../servers/index.js';
+import { startModbusTcpServer, type ModbusTcpServer, type RegisterBank } from '../../servers/modbus/index.js';
+import { sunspecBank, type SunSpecModelSpec } from '../../servers/sunspec/index.js';
 import { plainDeviceBank, plainMapFor } from '../../servers/plain-map.js';
 import { batteryModels, loadMeterModels, nameplate, pvModels, siteMeterModels } from '../../servers/site/index.js';
 import type { SimDevice } from '../../servers/device.js';

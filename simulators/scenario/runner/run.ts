@@ -3,7 +3,7 @@ import { FaultTimeline } from '../faults.js';
 import type { Scenario } from '../types.js';
 import { deviceFor, meterDevice } from '../../servers/devices.js';
 import type { SimDevice } from '../../servers/device.js';
-import { startInProcessBroker, startMqttSimulator, startOpcuaSimulator, type MqttSimulator } from '../../servers/index.js';
+import { startInProcessBroker, startMqttSimulator, type MqttSimulator } from '../../servers/mqtt/index.js';
 import { buildSites, type BuiltSite } from './build.js';
 import { controlsFor, type DeviceControls } from './controls.js';
 import { FaultView } from './fault-view.js';
@@ -85,6 +85,9 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
       ]).map((id) => faults.device(devices.get(id) as SimDevice, id)));
     const opcuaDevices = served('opcua');
     if (opcuaDevices.length > 0) {
+      // node-opcua loads only when a scenario serves OPC UA: it takes seconds to load and runs
+      // CPU-heavy self-checks, which a Modbus-only demo should neither wait for nor be stalled by.
+      const { startOpcuaSimulator } = await import('../../servers/opcua/index.js');
       const ua = await startOpcuaSimulator({ host, port: port(sites.length), devices: opcuaDevices, ...(opts.opcuaPkiDir !== undefined ? { pkiDir: opts.opcuaPkiDir } : {}) });
       closers.push(() => ua.close());
       for (const d of opcuaDevices) endpoints.push({ site: d.siteId, asset: d.assetId, kind: d.kind, protocol: 'opcua', url: ua.endpointUrl, node: `ns=1;s=${d.siteId}/${d.assetId}` });
