@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/domain/random.js';
 /**
  * Seeded randomness for the physics. Every model draws from its own stream, seeded from the
  * scenario seed and its asset id, so adding an asset never changes what the others draw.
@@ -36,23 +37,15 @@ export function hashUnit(seed: number, index: number): number {
 
 /** mulberry32: a small, fast sequential PRNG (uniform in [0, 1)), fine for simulation noise. */
 export class SeededRandom {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
   /** A stream for asset `id` of a scenario seeded with `seed`. */
   static forAsset(seed: number, id: string): SeededRandom {
     return new SeededRandom(deriveSeed(seed, id));
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000;
   }
 
   /** Uniform in [min, max). */

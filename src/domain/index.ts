@@ -6,3 +6,4 @@ export * from './state.js';
 export * from './setpoint.js';
 export * from './errors.js';
 export * from './device-adapter.js';
+export * from './random.js';

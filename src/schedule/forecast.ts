@@ -1,3 +1,4 @@
+import { mulberry32 } from '../domain/index.js';
 import { finite, invalidInput } from './validate.js';
 
 /** A sample of a power series (load convention, kW); it holds until the next sample. */
@@ -91,17 +92,6 @@ export function persistenceForecast(history: readonly SeriesPoint[], startMs: nu
   return out;
 }
 
-/** mulberry32: a small seeded PRNG, so a noisy replay is reproducible run to run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `forecast: noisy:<pct>`: each slot of a perfect forecast scaled by (1 + u·pct/100), u uniform
@@ -109,6 +99,6 @@ function random(seed: number): () => number {
  */
 export function noisyForecast(perfect: readonly number[], pct: number, seed: number): number[] {
   if (!(finite('noisy pct', pct) >= 0)) throw invalidInput('noisy pct', 'must be >= 0', pct);
-  const next = random(finite('noisy seed', seed));
+  const next = mulberry32(finite('noisy seed', seed));
   return perfect.map((kw, i) => finite(`perfect[${i}]`, kw) * (1 + ((2 * next() - 1) * pct) / 100));
 }

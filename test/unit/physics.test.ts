@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/domain/index.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VppError } from '../../src/domain/index.js';
@@ -38,17 +39,8 @@ function bdewYearTotal(rows: string[][], year: number): number {
   return total;
 }
 
-/** mulberry32: a small seeded PRNG so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing sequence can be replayed. */
+const prng = mulberry32;
 
 describe('BDEW load', () => {
   const rows = csvRows('g25.csv');
