@@ -6,10 +6,10 @@ import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry
 import { MODEL_HEADER_REGISTERS, decodeModel } from '../../src/domain/sunspec/index.js';
 import { parseModbusUrl } from './binding.js';
 import { sharedModbusConnections, type ModbusConnections, type RegisterClient } from './connection.js';
-import { KIND_MODELS, MODEL_DECODERS, invertMeter, storageCommandKw, type MetricValues, type ModelDecoder } from './decoders.js';
+import { releasePowerControl, writePowerControl, type PowerControl } from './control-writes.js';
+import { KIND_MODELS, MODEL_DECODERS, invertMeter, type MetricValues, type ModelDecoder } from './decoders.js';
 import { discoverSunSpec, type SunSpecMap, type SunSpecModelLocation } from './discovery.js';
 import { readRanges } from './read-plan.js';
-import { planStorageWrite } from './storage.js';
 
 export interface ModbusAdapterOptions {
   /** Per-request timeout; default 1000 ms. */
@@ -19,6 +19,8 @@ export interface ModbusAdapterOptions {
   readonly backoffMaxMs?: number;
   /** Where connections are shared; default: the process-wide registry (one link per gateway). */
   readonly connections?: ModbusConnections;
+  /** Which SunSpec model carries power setpoints (control-writes.ts); default 'auto'. */
+  readonly powerControl?: PowerControl;
 }
 
 interface Link {
@@ -47,6 +49,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
   const timeoutMs = options.timeoutMs ?? 1000;
   const backoffMinMs = options.backoffMinMs ?? 500;
   const backoffMaxMs = options.backoffMaxMs ?? 10_000;
+  const powerControl = options.powerControl ?? 'auto';
 
   const telemetry$ = new Subject<Telemetry>();
   let link: Link | null = null;
@@ -141,11 +144,15 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
     }
   }
 
-  async function readStorage(l: Link): Promise<{ address: number; values: ReturnType<typeof decodeModel> }> {
-    const m = l.models.find((x) => x.loc.id === 124);
-    if (m === undefined) throw new VppError('SUNSPEC_MODEL_MISSING', `${target.binding}: no model 124`);
-    const body = m.loc.address + MODEL_HEADER_REGISTERS;
-    return { address: body, values: decodeModel(m.decoder.model, await l.client.readHolding(body, m.loc.length)) };
+  /** Runs a control write on the live link; I/O failures and Modbus exceptions come back as ok:false. */
+  async function control(run: (l: Link) => Promise<WriteResult>): Promise<WriteResult> {
+    const l = link;
+    if (l === null) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected (${lastError ?? 'no link'})` };
+    try {
+      return await run(l);
+    } catch (e) {
+      return { ok: false, readBackKw: null, detail: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   return {
@@ -167,21 +174,10 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
       await poll();
     },
     async write(setpoint: Setpoint): Promise<WriteResult> {
-      const l = link;
-      if (target.kind !== 'battery') return { ok: false, readBackKw: null, detail: `${target.binding}: a ${target.kind} takes no power setpoint` };
-      if (l === null) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected (${lastError ?? 'no link'})` };
-      try {
-        const before = await readStorage(l);
-        const plan = planStorageWrite(before.values, setpoint.powerKw, target.revertS);
-        if (!plan.ok) return { ok: false, readBackKw: null, detail: `${target.binding}: ${plan.detail}` };
-        for (const g of plan.groups) await l.client.writeRegisters(before.address + g.offset, g.values);
-        const readBackKw = storageCommandKw((await readStorage(l)).values);
-        const ok = readBackKw !== null && Math.abs(readBackKw - setpoint.powerKw) <= plan.toleranceKw;
-        return { ok, readBackKw, detail: ok ? null : `${target.binding}: wrote ${setpoint.powerKw} kW, device reports ${String(readBackKw)} kW` };
-      } catch (e) {
-        return { ok: false, readBackKw: null, detail: e instanceof Error ? e.message : String(e) };
-      }
+      if (target.kind !== 'battery' && target.kind !== 'pv') return { ok: false, readBackKw: null, detail: `${target.binding}: a ${target.kind} takes no power setpoint` };
+      return control((l) => writePowerControl(l, target, setpoint.powerKw, powerControl));
     },
+    release: (): Promise<WriteResult> => control((l) => releasePowerControl(l, target)),
     health: (): AdapterHealth => ({ connected: link !== null, lastOkAtMs, consecutiveErrors, lastError }),
     async close() {
       if (closed) return;

@@ -19,3 +19,5 @@ export { planReads, readRanges, MAX_READ_REGISTERS, type RegisterRange } from '.
 export { planStorageWrite, coalesceWrites, type StorageWritePlan, type WriteGroup } from './storage.js';
 export { probeSunSpec, type ProbeOptions, type ProbeResult, type ProbedAsset } from './probe.js';
 export { coalescePointWrites, planWSetWrite, wsetCommandKw } from './der-controls.js';
+export { planPvLimitWrite, pvLimitCommandKw, pvRatingW, type PvRating } from './pv-limit.js';
+export { chooseControlModel, releasePowerControl, writePowerControl, type ControlLink, type ControlModel, type PowerControl } from './control-writes.js';

@@ -1,4 +1,4 @@
-import { MODEL_124, STOR_CTL_CHARGE, STOR_CTL_DISCHARGE } from '../../src/domain/sunspec/index.js';
+import { CHA_GRI_SET_GRID, CHA_GRI_SET_PV, MODEL_124, STOR_CTL_CHARGE, STOR_CTL_DISCHARGE } from '../../src/domain/sunspec/index.js';
 import type { PointValues } from './decoders.js';
 
 /** Registers to write, offsets from the first register after the model header. */
@@ -8,7 +8,13 @@ export interface WriteGroup {
 }
 
 export type StorageWritePlan =
-  | { readonly ok: true; readonly groups: readonly WriteGroup[]; readonly toleranceKw: number }
+  | {
+      readonly ok: true;
+      readonly groups: readonly WriteGroup[];
+      readonly toleranceKw: number;
+      /** Points (engineering values) the device must read back as written besides the power, e.g. ChaGriSet. */
+      readonly expectPoints?: Readonly<Record<string, number>>;
+    }
   | { readonly ok: false; readonly detail: string };
 
 /** Joins single-register points into as few FC16 writes as their offsets allow. */
@@ -29,9 +35,11 @@ export function coalesceWrites(points: ReadonlyArray<readonly [string, number]>)
  * Turns a setpoint (kW, load convention) into model 124 writes, following the semantics in
  * src/domain/sunspec/model-124.ts. Rates and revert timer are written first and the mode
  * last, so the device never runs the new mode at the old rate. Nothing is clamped: a setpoint
- * the device cannot take is refused with the reason.
+ * the device cannot take is refused with the reason. A charge command also sets ChaGriSet:
+ * GRID when grid charging is allowed (valley filling needs it), PV when the battery may only
+ * charge from PV; a device without ChaGriSet is refused only when PV-only is asked for.
  */
-export function planStorageWrite(v: PointValues, powerKw: number, revertS: number): StorageWritePlan {
+export function planStorageWrite(v: PointValues, powerKw: number, revertS: number, gridChargingAllowed = true): StorageWritePlan {
   if (!Number.isFinite(powerKw)) return { ok: false, detail: `setpoint powerKw must be a finite number, got ${powerKw}` };
   const maxW = v.WChaMax;
   const sf = v.InOutWRte_SF;
@@ -49,11 +57,22 @@ export function planStorageWrite(v: PointValues, powerKw: number, revertS: numbe
     return { ok: false, detail: `revertS must be 1..65534 s, got ${revertS}` };
   }
   const mode = powerKw > 0 ? STOR_CTL_CHARGE : powerKw < 0 ? STOR_CTL_DISCHARGE : 0;
+  const source = gridChargingAllowed ? CHA_GRI_SET_GRID : CHA_GRI_SET_PV;
+  const setSource = powerKw > 0 && typeof v.ChaGriSet === 'number';
+  if (powerKw > 0 && !setSource && !gridChargingAllowed) {
+    return { ok: false, detail: 'model 124 ChaGriSet is not implemented: cannot restrict charging to PV (gridChargingAllowed = false)' };
+  }
   const rates = coalesceWrites([
     ['InWRte', powerKw > 0 ? raw : 0],
     ['OutWRte', powerKw < 0 ? raw : 0],
     ['InOutWRte_RvrtTms', revert],
+    ...(setSource ? [['ChaGriSet', source] as const] : []),
   ]);
   const step = (10 ** sf * maxW) / 100 / 1000;
-  return { ok: true, groups: [...rates, ...coalesceWrites([['StorCtl_Mod', mode]])], toleranceKw: step / 2 + 1e-9 };
+  return {
+    ok: true,
+    groups: [...rates, ...coalesceWrites([['StorCtl_Mod', mode]])],
+    toleranceKw: step / 2 + 1e-9,
+    ...(setSource ? { expectPoints: { ChaGriSet: source } } : {}),
+  };
 }

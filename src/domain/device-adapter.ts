@@ -21,6 +21,11 @@ export interface AdapterTarget {
    * import and export energies swap, at the edge. Meters and loads only; default false.
    */
   readonly invert?: boolean;
+  /**
+   * Batteries: may charge from the grid (SunSpec 124 ChaGriSet = GRID); false = from on-site
+   * PV only (ChaGriSet = PV). Default true: valley filling needs grid charging.
+   */
+  readonly gridChargingAllowed?: boolean;
 }
 
 export interface AdapterHealth {
@@ -50,6 +55,11 @@ export interface DeviceAdapter {
   /** Connects and starts polling/subscribing. Rejects with a VppError when the device is unreachable. */
   connect(): Promise<void>;
   write(setpoint: Setpoint): Promise<WriteResult>;
+  /**
+   * Hands the device back to its own control (SunSpec: StorCtl_Mod 0, WMaxLim_Ena 0, WSetEna 0).
+   * Adapters without it are released by no longer writing: their revert timers expire.
+   */
+  release?(): Promise<WriteResult>;
   health(): AdapterHealth;
   close(): Promise<void>;
 }

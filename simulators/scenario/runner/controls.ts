@@ -13,9 +13,13 @@ export interface DeviceControls {
   reboot(): void;
 }
 
-export function controlsFor(model: PowerModel): DeviceControls {
+/**
+ * `siteGridKw`: the site's grid power now, so that a battery told to charge from PV only
+ * (model 124 ChaGriSet = PV) charges at most with the surplus it would otherwise export.
+ */
+export function controlsFor(model: PowerModel, siteGridKw: () => number = () => 0): DeviceControls {
   if (model instanceof BatteryModel) {
-    const storage = new StorageControl(model);
+    const storage = new StorageControl(model, () => Math.max(0, -(siteGridKw() - model.powerKw())));
     return { storage, reboot: () => storage.reset() };
   }
   if (model instanceof PvModel) {

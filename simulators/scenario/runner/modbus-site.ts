@@ -63,7 +63,7 @@ export async function startModbusSite(
     const ctl = controls.get(u.deviceId);
     let specs: SunSpecModelSpec[] | null = null;
     if (model instanceof LoadModel) specs = loadMeterModels(model, maxKw.get(u.deviceId) ?? 1);
-    else if (ctl?.pvLimit !== undefined) specs = pvModels(ctl.pvLimit.pv, ctl.pvLimit);
+    else if (ctl?.pvLimit !== undefined) specs = pvModels(ctl.pvLimit.pv, ctl.pvLimit, { settings: true });
     else if (ctl?.storage !== undefined) specs = batteryModels(ctl.storage.battery, ctl.storage);
     if (specs !== null) {
       banks.set(u.unitId, sunspecBank({ common, models: wrap(u.deviceId, specs) }));

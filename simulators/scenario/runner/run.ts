@@ -66,7 +66,7 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
     devices.set(b.spec.meter.id, meterDevice(b.spec.id, b.spec.meter.id, b.physics));
     for (const [id, model] of b.models) {
       devices.set(id, deviceFor(b.spec.id, model));
-      controls.set(id, controlsFor(model));
+      controls.set(id, controlsFor(model, () => b.physics.gridKw()));
     }
   }
   const closers: Array<() => Promise<void>> = [];

@@ -2,6 +2,7 @@ import type { BatteryModel, LoadModel, PvModel, SitePhysics } from '../../models
 import type { SunSpecCommon, SunSpecModelSpec, SunSpecPointSource } from '../sunspec/index.js';
 import { StorageControl } from './storage-control.js';
 import { PvLimitControl } from './pv-control.js';
+import type { DerControl } from './der-control.js';
 
 /** Nominal grid the simulated devices report: 220 V phase-to-neutral, 50 Hz (China, much of Asia and Europe). */
 const PHASE_V = 220;
@@ -93,15 +94,39 @@ export function loadMeterModels(load: LoadModel, maxKw: number): SunSpecModelSpe
   ];
 }
 
-/** A PV inverter: measurements (103) and the active power limit (123). */
-export function pvModels(pv: PvModel, control: PvLimitControl = new PvLimitControl(pv)): SunSpecModelSpec[] {
+/**
+ * Models a device serves besides its defaults, opt-in so the default chains (and what clients
+ * discovered so far) stay as they were: `settings` adds model 121 (WMax = the PV's AC rating,
+ * read-only here), `der` adds model 704's WSet points driven by that control.
+ */
+export interface ExtraModels {
+  readonly settings?: boolean;
+  readonly der?: DerControl;
+}
+
+/** Model 704 with only the WSet points served; WSet_SF sized like the device's W_SF. */
+function derModel(der: DerControl, maxKw: number): SunSpecModelSpec {
+  return {
+    id: 704,
+    source: { read: () => der.values(), write: (point, value) => der.write(point, value) },
+    scaleFactors: { WSet_SF: powerScaleFactors(maxKw).W_SF ?? 0 },
+  };
+}
+
+/** A PV inverter: measurements (103), the active power limit (123), and on request 121 and 704. */
+export function pvModels(pv: PvModel, control: PvLimitControl = new PvLimitControl(pv), extra: ExtraModels = {}): SunSpecModelSpec[] {
   return [
     inverterModel(() => ({ powerW: -pv.powerKw() * 1000, lifetimeWh: pv.energyExportKwh() * 1000 }), pv.kwp),
     { id: 123, source: { read: () => control.values(), write: (point, value) => control.write(point, value) } },
+    // 121 after 123: clients that located 123 right behind 103 (mbpoll scripts) still find it.
+    ...(extra.settings === true
+      ? [{ id: 121, source: { read: () => ({ WMax: pv.acKw * 1000 }) }, scaleFactors: { WMax_SF: fitScaleFactor(pv.acKw * 1000, 0, UINT16_MAX) } }]
+      : []),
+    ...(extra.der !== undefined ? [derModel(extra.der, pv.acKw)] : []),
   ];
 }
 
-export function batteryModels(battery: BatteryModel, control: StorageControl = new StorageControl(battery)): SunSpecModelSpec[] {
+export function batteryModels(battery: BatteryModel, control: StorageControl = new StorageControl(battery), extra: ExtraModels = {}): SunSpecModelSpec[] {
   const maxKw = Math.max(battery.maxChargeKw, battery.maxDischargeKw);
   return [
     inverterModel(() => ({ powerW: -battery.powerKw() * 1000, lifetimeWh: battery.energyDischargedKwh() * 1000 }), maxKw),
@@ -110,5 +135,6 @@ export function batteryModels(battery: BatteryModel, control: StorageControl = n
       source: { read: () => control.values(), write: (point, value) => control.write(point, value) },
       scaleFactors: { WChaMax_SF: fitScaleFactor(battery.maxChargeKw * 1000, 0, UINT16_MAX) },
     },
+    ...(extra.der !== undefined ? [derModel(extra.der, maxKw)] : []),
   ];
 }

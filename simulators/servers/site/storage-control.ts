@@ -5,7 +5,10 @@ const CHARGE_BIT = 0b01;
 const DISCHARGE_BIT = 0b10;
 
 /** Points of model 124 a client may write that change nothing in this simulator; kept so they read back. */
-const ACCEPTED_ONLY = ['WChaGra', 'WDisChaGra', 'VAChaMax', 'InOutWRte_WinTms', 'InOutWRte_RmpTms', 'ChaGriSet'] as const;
+const ACCEPTED_ONLY = ['WChaGra', 'WDisChaGra', 'VAChaMax', 'InOutWRte_WinTms', 'InOutWRte_RmpTms'] as const;
+/** ChaGriSet symbols: PV (0) = charge only from the site's PV surplus, GRID (1) = from the grid too. */
+const CHA_GRI_SET_PV = 0;
+const CHA_GRI_SET_GRID = 1;
 
 /**
  * The control registers of SunSpec model 124 in front of a battery model, with the semantics
@@ -20,9 +23,20 @@ export class StorageControl {
   private inWRtePct = 0;
   private outWRtePct = 0;
   private revertS = 0;
+  /** Power-on value GRID: a battery charges from the grid unless told otherwise. */
+  private chaGriSet = CHA_GRI_SET_GRID;
   private readonly accepted = new Map<string, number>();
 
-  constructor(readonly battery: BatteryModel) {}
+  /**
+   * `pvSurplusKw` tells the battery how much PV the site exports now (kW >= 0). With ChaGriSet =
+   * PV a charge command is capped at it when the command arrives (each write or refresh: the
+   * inverter re-evaluates on command, not continuously); without it a PV-only battery sees no
+   * surplus and does not charge, rather than charge from the grid.
+   */
+  constructor(
+    readonly battery: BatteryModel,
+    private readonly pvSurplusKw: () => number = () => 0,
+  ) {}
 
   /** The model 124 values as the battery stands now (engineering units). */
   values(): Record<string, number | null> {
@@ -43,6 +57,7 @@ export class StorageControl {
       OutWRte: this.outWRtePct,
       InWRte: this.inWRtePct,
       InOutWRte_RvrtTms: this.revertS,
+      ChaGriSet: this.chaGriSet,
     };
     for (const name of ACCEPTED_ONLY) out[name] = this.accepted.get(name) ?? null;
     return out;
@@ -54,6 +69,7 @@ export class StorageControl {
     this.inWRtePct = 0;
     this.outWRtePct = 0;
     this.revertS = 0;
+    this.chaGriSet = CHA_GRI_SET_GRID;
     this.accepted.clear();
     this.battery.command(0, null);
   }
@@ -78,6 +94,10 @@ export class StorageControl {
         if (!Number.isInteger(value) || value < 0) throw new RangeError(`InOutWRte_RvrtTms must be a whole number of seconds >= 0, got ${value}`);
         this.revertS = value;
         break;
+      case 'ChaGriSet':
+        if (value !== CHA_GRI_SET_PV && value !== CHA_GRI_SET_GRID) throw new RangeError(`ChaGriSet must be 0 (PV) or 1 (GRID), got ${value}`);
+        this.chaGriSet = value;
+        return;
       case 'WChaMax':
       case 'MinRsvPct': {
         // Fixed by the scenario: a controller may write the same value back, not change it.
@@ -99,7 +119,8 @@ export class StorageControl {
 
   private apply(): void {
     const maxKw = this.battery.maxChargeKw;
-    const chargeKw = (this.mod & CHARGE_BIT) !== 0 ? (this.inWRtePct / 100) * maxKw : 0;
+    let chargeKw = (this.mod & CHARGE_BIT) !== 0 ? (this.inWRtePct / 100) * maxKw : 0;
+    if (this.chaGriSet === CHA_GRI_SET_PV) chargeKw = Math.min(chargeKw, Math.max(0, this.pvSurplusKw()));
     const dischargeKw = (this.mod & DISCHARGE_BIT) !== 0 ? (this.outWRtePct / 100) * maxKw : 0;
     this.battery.command(chargeKw - dischargeKw, this.revertS > 0 ? this.revertS : null);
   }

@@ -3,7 +3,7 @@ export { defineModel } from './define.js';
 export { MODEL_1 } from './model-1.js';
 export { MODEL_103 } from './model-103.js';
 export { MODEL_123, ENA_DISABLED, ENA_ENABLED } from './model-123.js';
-export { MODEL_124, STOR_CTL_CHARGE, STOR_CTL_DISCHARGE } from './model-124.js';
+export { MODEL_124, STOR_CTL_CHARGE, STOR_CTL_DISCHARGE, CHA_GRI_SET_GRID, CHA_GRI_SET_PV } from './model-124.js';
 export { MODEL_203 } from './model-203.js';
 export { MODEL_101, MODEL_102, MODEL_111, MODEL_112, MODEL_113 } from './model-inverters.js';
 export { MODEL_201, MODEL_202, MODEL_204, MODEL_211, MODEL_212, MODEL_213, MODEL_214 } from './model-meters.js';

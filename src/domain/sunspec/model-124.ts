@@ -11,6 +11,8 @@ import { defineModel } from './define.js';
  * - InOutWRte_RvrtTms (s) is the revert timer: when it runs out without a fresh write, the
  *   device goes idle, so a dead controller leaves the battery in its safe state.
  * - ChaState is the state of charge, percent.
+ * - ChaGriSet: PV (0) = charge only from on-site PV surplus, GRID (1) = from the grid as well;
+ *   the adapter writes it with every charge command (asset option gridChargingAllowed).
  * The battery's measured AC power comes from a model 103 on the same unit.
  */
 export const MODEL_124 = defineModel(124, 'storage', [
@@ -43,3 +45,7 @@ export const MODEL_124 = defineModel(124, 'storage', [
 /** StorCtl_Mod bits (model 124 symbols CHARGE = bit 0, DiSCHARGE = bit 1). */
 export const STOR_CTL_CHARGE = 0b01;
 export const STOR_CTL_DISCHARGE = 0b10;
+
+/** ChaGriSet symbols: charge from PV only, or from the grid as well. */
+export const CHA_GRI_SET_PV = 0;
+export const CHA_GRI_SET_GRID = 1;
