@@ -1,6 +1,8 @@
+import type { AssetKind } from '../src/domain/asset.js';
 import type { AdapterTarget, DeviceAdapter } from '../src/domain/device-adapter.js';
 import { VppError } from '../src/domain/errors.js';
-import { createModbusAdapter, parseModbusUrl } from './modbus/index.js';
+import { createModbusAdapter, createModbusProfileAdapter, modbusProfileProblem, parseModbusUrl } from './modbus/index.js';
+import { probeProfile, type ProfileProbeOptions, type ProfileProbeResult } from './probe-profile.js';
 import { createMqttAdapter, mqttBindingProblem } from './mqtt/index.js';
 import { createLazyOpcuaAdapter } from './opcua/lazy.js';
 import { opcuaBindingProblem } from './opcua/problem.js';
@@ -8,12 +10,17 @@ import { opcuaBindingProblem } from './opcua/problem.js';
 export {
   createModbusAdapter,
   createModbusConnections,
+  createModbusProfileAdapter,
+  checkRegisterMap,
+  modbusProfileProblem,
   parseModbusBinding,
   parseModbusRtuBinding,
   parseModbusUrl,
   probeSunSpec,
   sharedModbusConnections,
   type ModbusAdapterOptions,
+  type ModbusProfileAdapterOptions,
+  type RegisterMap,
   type ModbusBinding,
   type ModbusConnections,
   type ModbusEndpoint,
@@ -23,6 +30,7 @@ export {
 } from './modbus/index.js';
 export { createMqttAdapter, mqttBindingProblem, type MqttAdapterOptions } from './mqtt/index.js';
 export { loadProfile, profileOf, type DeviceProfile } from './profile.js';
+export { PROFILE_PROTOCOLS, type ProfileProbeOptions, type ProfileProbeResult } from './probe-profile.js';
 // The OPC UA adapter module loads node-opcua: import it from './opcua/index.js' only where needed.
 export { opcuaBindingProblem } from './opcua/problem.js';
 
@@ -35,16 +43,17 @@ function schemeOf(binding: string): string | null {
 
 /**
  * Why a binding cannot be used, or null when it can: config loading calls this so that a
- * malformed URL is rejected with its field before any device is touched.
+ * malformed URL is rejected with its field before any device is touched. With `kind`, a
+ * Modbus register-map profile for another kind of asset is refused too.
  */
-export function bindingProblem(binding: string): string | null {
+export function bindingProblem(binding: string, kind?: AssetKind): string | null {
   const scheme = schemeOf(binding);
   if (scheme === null) return `has no URL scheme (e.g. modbus://127.0.0.1:502/1), got ${JSON.stringify(binding)}`;
   if (scheme === 'mqtt' || scheme === 'mqtts') return mqttBindingProblem(binding);
   if (scheme === 'opc.tcp') return opcuaBindingProblem(binding);
   if (scheme !== 'modbus' && scheme !== 'modbus-rtu') return `scheme ${scheme}: is not supported yet (supported: ${SUPPORTED.map((s) => `${s}:`).join(', ')}), got ${JSON.stringify(binding)}`;
   try {
-    parseModbusUrl(binding);
+    if (parseModbusUrl(binding).profile !== undefined) return modbusProfileProblem(binding, kind ?? null);
     return null;
   } catch (err) {
     return `${(err as Error).message.replace(/^binding '.*?': /, '')} (in ${JSON.stringify(binding)})`;
@@ -59,7 +68,8 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
     case 'modbus':
     case 'modbus-rtu':
       // Every unit behind one gateway (or on one serial line) shares its connection.
-      return createModbusAdapter(target);
+      // `?profile=NAME`: a register map from config/devices; without it, SunSpec discovery.
+      return parseModbusUrl(target.binding).profile !== undefined ? createModbusProfileAdapter(target) : createModbusAdapter(target);
     case 'mqtt':
     case 'mqtts':
       return createMqttAdapter(target);
@@ -69,4 +79,9 @@ export function createAdapter(target: AdapterTarget): DeviceAdapter {
     default:
       throw new VppError('BINDING_UNSUPPORTED', `binding '${target.binding}' of ${target.siteId}/${target.assetId}: scheme ${scheme}: is not supported (supported: ${SUPPORTED.map((x) => `${x}:`).join(', ')})`);
   }
+}
+
+/** Reads a device once through a profile, over any scheme createAdapter supports (`vpp probe --profile`). */
+export function probeDeviceProfile(url: string, profile: string, options: Omit<ProfileProbeOptions, 'createAdapter'> = {}): Promise<ProfileProbeResult> {
+  return probeProfile(url, profile, { ...options, createAdapter });
 }

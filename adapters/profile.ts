@@ -16,6 +16,9 @@ export interface DeviceProfile {
   readonly kind: AssetKind;
   /** The vendor document (or our own README) the mapping was taken from. */
   readonly source: string;
+  /** Who makes the device and what it is called (shown by `vpp probe --profile`). */
+  readonly manufacturer?: string;
+  readonly model?: string;
   /** The protocol section, unchecked here. */
   readonly body: unknown;
   readonly file: string;
@@ -26,6 +29,8 @@ const ProfileHead = Type.Object({
   protocol: Type.Enum(['modbus', 'mqtt', 'opcua']),
   kind: Type.Enum([...ASSET_KINDS]),
   source: Type.String({ minLength: 1 }),
+  manufacturer: Type.Optional(Type.String({ minLength: 1 })),
+  model: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 export const PROFILE_DIR = new URL('../config/devices/', import.meta.url);
@@ -46,7 +51,16 @@ export function loadProfile(name: string, dir: URL = PROFILE_DIR): DeviceProfile
   const head = raw as Type.Static<typeof ProfileHead> & Record<string, unknown>;
   if (head.name !== name) throw new VppError('PROFILE_INVALID', `${file}: name: must equal the file name '${name}', got ${JSON.stringify(head.name)}`);
   if (!(head.protocol in head)) throw new VppError('PROFILE_INVALID', `${file}: ${head.protocol}: the section for protocol ${head.protocol} is required`);
-  return { name: head.name, protocol: head.protocol, kind: head.kind, source: head.source, body: head[head.protocol], file };
+  return {
+    name: head.name,
+    protocol: head.protocol,
+    kind: head.kind,
+    source: head.source,
+    ...(head.manufacturer !== undefined ? { manufacturer: head.manufacturer } : {}),
+    ...(head.model !== undefined ? { model: head.model } : {}),
+    body: head[head.protocol],
+    file,
+  };
 }
 
 /** The `profile` query parameter of a binding URL, when it has one. */

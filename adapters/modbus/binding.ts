@@ -5,6 +5,8 @@ export interface ModbusTcpBinding {
   readonly port: number;
   /** Modbus unit id, 1..247. */
   readonly unit: number;
+  /** `?profile=NAME`: read through config/devices/NAME.yaml instead of SunSpec discovery. */
+  readonly profile?: string;
 }
 
 export type SerialParity = 'none' | 'even' | 'odd';
@@ -31,12 +33,14 @@ export type ModbusEndpoint = ModbusTcpEndpoint | ModbusRtuEndpoint;
 export interface ModbusBinding {
   readonly endpoint: ModbusEndpoint;
   readonly unit: number;
+  /** `profile=NAME`: a register-map profile (profile-adapter.ts); absent = SunSpec. */
+  readonly profile?: string;
 }
 
 /** Modbus/TCP's registered port, used when the binding names none. */
 const MODBUS_TCP_PORT = 502;
 const BAUD_RATES: readonly number[] = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
-const RTU_PARAMS: readonly string[] = ['baud', 'parity', 'dataBits', 'stopBits', 'unit'];
+const RTU_PARAMS: readonly string[] = ['baud', 'parity', 'dataBits', 'stopBits', 'unit', 'profile'];
 
 function invalid(url: string, reason: string): VppError {
   return new VppError('BINDING_INVALID', `binding '${url}': ${reason}`);
@@ -66,17 +70,28 @@ export function parseModbusBinding(url: string): ModbusTcpBinding {
   const u = parseUrl(url);
   if (u.protocol !== 'modbus:') throw invalid(url, `scheme must be modbus:, got ${u.protocol}`);
   if (u.username !== '' || u.password !== '') throw invalid(url, 'must not carry credentials');
-  if (u.search !== '' || u.hash !== '') throw invalid(url, `must have no query or fragment, got '${u.search}${u.hash}'`);
+  if (u.hash !== '') throw invalid(url, `must have no fragment, got '${u.hash}'`);
+  for (const key of u.searchParams.keys()) if (key !== 'profile') throw invalid(url, `unknown parameter '${key}' (known: profile)`);
+  const profile = profileParam(url, u.searchParams);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw invalid(url, 'host is missing');
   const port = u.port === '' ? MODBUS_TCP_PORT : Number(u.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(url, `port must be 1..65535, got ${u.port}`);
   const m = /^\/(\d{1,3})$/.exec(u.pathname);
   const unit = m?.[1] === undefined ? Number.NaN : Number(m[1]);
-  if (!Number.isInteger(unit) || unit < 1 || unit > 247) {
+  // 255 too: the unit id a device on TCP itself answers to (Modbus Messaging on TCP/IP
+  // Implementation Guide V1.0b, 4.4.2), e.g. KEBA chargers; 248..254 stay reserved.
+  if (!Number.isInteger(unit) || ((unit < 1 || unit > 247) && unit !== 255)) {
     throw invalid(url, `path must be /<unit id 1..247>, got '${u.pathname}'`);
   }
-  return { host, port, unit };
+  return { host, port, unit, ...(profile !== undefined ? { profile } : {}) };
+}
+
+function profileParam(url: string, q: URLSearchParams): string | undefined {
+  const all = q.getAll('profile');
+  if (all.length > 1) throw invalid(url, `parameter 'profile' is given twice`);
+  if (all[0] === '') throw invalid(url, 'profile must name a file in config/devices, got an empty name');
+  return all[0];
 }
 
 /**
@@ -106,7 +121,9 @@ export function parseModbusRtuBinding(url: string): ModbusBinding {
   const stopBitsText = q.get('stopBits') ?? '1';
   if (stopBitsText !== '1' && stopBitsText !== '2') throw invalid(url, `stopBits must be 1 or 2, got '${stopBitsText}'`);
   const unit = unitId(url, q.get('unit') ?? undefined, 'unit');
+  const profile = profileParam(url, q);
   return {
+    ...(profile !== undefined ? { profile } : {}),
     endpoint: { transport: 'rtu', path, baudRate, parity, dataBits: dataBitsText === '7' ? 7 : 8, stopBits: stopBitsText === '2' ? 2 : 1 },
     unit,
   };
@@ -116,5 +133,5 @@ export function parseModbusRtuBinding(url: string): ModbusBinding {
 export function parseModbusUrl(url: string): ModbusBinding {
   if (/^modbus-rtu:/i.test(url)) return parseModbusRtuBinding(url);
   const b = parseModbusBinding(url);
-  return { endpoint: { transport: 'tcp', host: b.host, port: b.port }, unit: b.unit };
+  return { endpoint: { transport: 'tcp', host: b.host, port: b.port }, unit: b.unit, ...(b.profile !== undefined ? { profile: b.profile } : {}) };
 }

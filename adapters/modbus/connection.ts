@@ -10,7 +10,11 @@ type Rtu = InstanceType<typeof ModbusRTU>;
 /** The transport part: registers in, registers out, one request at a time. */
 export interface RegisterClient {
   readHolding(address: number, count: number): Promise<Uint16Array>;
+  /** FC 4: input registers (register-map profiles read meters' measurements there). */
+  readInput(address: number, count: number): Promise<Uint16Array>;
   writeRegisters(address: number, values: readonly number[]): Promise<void>;
+  /** FC 6: one holding register (devices that refuse FC 16 for a single word take this). */
+  writeRegister(address: number, value: number): Promise<void>;
   /** Called once when the connection drops without close() having been called. */
   onLost(listener: (reason: string) => void): void;
   /** Releases this unit's use of the connection; the last user's close() closes it. */
@@ -136,6 +140,16 @@ export function createModbusConnections(): ModbusConnections {
             const r = await s.rtu.readHoldingRegisters(address, count);
             if (r.data.length !== count) throw new VppError('MODBUS_IO', `${at}: asked ${count} registers at ${address}, got ${r.data.length}`);
             return Uint16Array.from(r.data);
+          }),
+        readInput: (address, count) =>
+          serial(`read input ${address}+${count}`, async () => {
+            const r = await s.rtu.readInputRegisters(address, count);
+            if (r.data.length !== count) throw new VppError('MODBUS_IO', `${at}: asked ${count} input registers at ${address}, got ${r.data.length}`);
+            return Uint16Array.from(r.data);
+          }),
+        writeRegister: (address, value) =>
+          serial(`write ${address}`, async () => {
+            await s.rtu.writeRegister(address, value);
           }),
         writeRegisters: (address, values) =>
           serial(`write ${address}+${values.length}`, async () => {

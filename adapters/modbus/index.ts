@@ -21,3 +21,23 @@ export { probeSunSpec, type ProbeOptions, type ProbeResult, type ProbedAsset } f
 export { coalescePointWrites, planWSetWrite, wsetCommandKw } from './der-controls.js';
 export { planPvLimitWrite, pvLimitCommandKw, pvRatingW, type PvRating } from './pv-limit.js';
 export { chooseControlModel, releasePowerControl, writePowerControl, type ControlLink, type ControlModel, type PowerControl } from './control-writes.js';
+export { createModbusProfileAdapter, loadRegisterMap, type ModbusProfileAdapterOptions } from './profile-adapter.js';
+export { planProfileReads, readProfile, READ_THROUGH_GAP, type PlannedRead, type ProfileValues } from './profile-read.js';
+export { writePowerKw } from './profile-write.js';
+export {
+  REGISTER_TYPES,
+  checkRegisterMap,
+  decodeRaw,
+  decodeValue,
+  encodeRaw,
+  encodeValue,
+  wordsOf,
+  type RegisterFunction,
+  type RegisterMap,
+  type RegisterReading,
+  type RegisterType,
+  type RegisterWrite,
+  type ValueFormat,
+  type WordOrder,
+} from './register-map.js';
+export { modbusProfileProblem } from './profile-problem.js';

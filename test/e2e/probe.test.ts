@@ -114,7 +114,7 @@ describe('vpp probe', () => {
       [['probe', 'modbus://127.0.0.1:1502/300', '--json'], /unit id 1\.\.247.*'\/300'/],
       [['probe', 'modbus-rtu:///dev/ttyUSB0?unit=3&baud=12345'], /baud must be one of .*'12345'/],
       [['probe', 'http://example.com/1'], /scheme http: is not supported by probe/],
-      [['probe', 'modbus://127.0.0.1:1502/1', '--profile', 'acme'], /profiles are not supported yet/],
+      [['probe', 'modbus://127.0.0.1:1502/1', '--profile', 'acme'], /config\/devices\/acme\.yaml: cannot read/],
     ] as const) {
       const r = await runVpp([...args]);
       expect(r.code, args.join(' ')).toBe(2);

@@ -6,6 +6,7 @@ import { bindingProblem, loadProfile } from '../../adapters/index.js';
 const NAMES = readdirSync('config/devices').filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
 
 const BINDING: Readonly<Record<string, (name: string) => string>> = {
+  modbus: (name) => `modbus://127.0.0.1:502/1?profile=${name}`,
   mqtt: (name) => `mqtt://127.0.0.1:1883/vpp-sim/site-1?profile=${name}`,
   opcua: (name) => `opc.tcp://127.0.0.1:4840?profile=${name}`,
 };

@@ -23,5 +23,7 @@ export class ModbusException extends VppError {
 export interface RegisterBank {
   /** Throws ModbusException (e.g. 02 for an address it does not serve). */
   read(address: number, count: number): Uint16Array;
+  /** FC 4 (input registers), when the unit keeps them apart; absent = FC 4 reads `read` too. */
+  readInput?(address: number, count: number): Uint16Array;
   write(address: number, values: Uint16Array): void;
 }

@@ -51,7 +51,7 @@ export function answerFrame(
           throw new ModbusException(MODBUS_EXCEPTION.ILLEGAL_DATA_VALUE, `quantity must be 1..125, got ${count}`);
         }
         if (address + count > 0x10000) throw new ModbusException(MODBUS_EXCEPTION.ILLEGAL_DATA_ADDRESS, `${address}+${count} passes 65535`);
-        const regs = bank.read(address, count);
+        const regs = fc === 4 && bank.readInput !== undefined ? bank.readInput(address, count) : bank.read(address, count);
         const out = Buffer.allocUnsafe(MBAP_BYTES + 2 + count * 2);
         header(out, tid, unit, 2 + count * 2);
         out[7] = fc;
