@@ -7,6 +7,7 @@ import { benchModbusServer } from './modbus-server.js';
 import { benchStoreIngest } from './store-ingest.js';
 import { benchSimulators } from './simulators.js';
 import { benchBrain } from './brain.js';
+import { benchAdapters } from './adapters.js';
 import type { BenchFigure } from './figure.js';
 
 const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
@@ -14,6 +15,7 @@ const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
   ['Time-series store ingest', benchStoreIngest],
   ['Simulators (simulated year; 10,000 MQTT devices from one process)', benchSimulators],
   ['Brain (control cycle, planner LP, replay, peak vs the LP optimum)', benchBrain],
+  ['Field adapters (Modbus, MQTT, OPC UA vs raw clients)', benchAdapters],
 ];
 
 const only = process.argv[2];
