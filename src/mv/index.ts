@@ -1,0 +1,24 @@
+export { MV_INVALID_INPUT } from './validate.js';
+export { holidayCalendar, type CalendarSpec, type DayType, type HolidayCalendar } from './calendar.js';
+export { chinaCalendarSpec, CN_2025, CN_2026 } from './holidays/index.js';
+export { localDate, wallTimeToMs, addDays } from './zone.js';
+export { intervalMeansKw, type IntervalPoint } from './series.js';
+export type { BaselineInput, EventWindow } from './baseline-input.js';
+export type { SkippedDay } from './like-days.js';
+export {
+  tenOfTen,
+  highFiveOfTen,
+  meterBeforeMeterAfter,
+  CAISO_SAME_DAY_ADJUSTMENT,
+  type SameDayAdjustment,
+  type XOfYOptions,
+  type HighOfYOptions,
+  type MeterBeforeOptions,
+  type AppliedAdjustment,
+  type BaselineMethod,
+  type BaselineOk,
+  type BaselineRefused,
+  type BaselineResult,
+} from './baseline.js';
+export { eventPerformance, type Requested, type PerformanceInput, type IntervalPerformance, type EventPerformance } from './performance.js';
+export type { Rate, Settlement } from './settlement.js';
