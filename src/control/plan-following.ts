@@ -1,9 +1,9 @@
 import { batteryHeadroom, type BatteryHeadroom } from '../core/index.js';
-import { usable, VppError, type BatteryAsset, type Setpoint } from '../domain/index.js';
+import { usable, VppError, type BatteryAsset, type Setpoint, type Site } from '../domain/index.js';
 import type { Plan } from '../schedule/index.js';
 import { createPeakShaving, type PeakShavingState } from './peak-shaving.js';
 import { splitByWeight } from './split.js';
-import type { Controller, ProcessImage } from './types.js';
+import type { Controller, ControlObligations, ProcessImage } from './types.js';
 
 export interface PlanFollowingState {
   /** The setpoint last issued per battery, kW. */
@@ -78,8 +78,11 @@ export function createPlanFollowing(options: PlanFollowingOptions = {}): Control
     // whole cycle ahead and replaces the instant reading when one is given.
     const netKw = image.nowcastNetKw ?? gridKw - ready.reduce((s, r) => s + r.h.powerKw, 0);
     const caps = image.obligations ?? {};
-    const importCeilKw = Math.min(site.gridImportLimitKw, caps.importCapKw ?? INF);
+    const ceil = importCeiling(site, caps);
+    const importCeilKw = ceil.kw;
     const exportCeilKw = Math.min(site.gridExportLimitKw ?? INF, caps.exportCapKw ?? INF);
+    // A DR floor never lifts import over the import limit or a cap (control/README.md).
+    const floorKw = Math.min(caps.importFloorKw ?? -INF, importCeilKw);
 
     const slot = slotOf(image.plan, nowMs);
     let window = state.window;
@@ -89,7 +92,9 @@ export function createPlanFollowing(options: PlanFollowingOptions = {}): Control
     let peakSlot = false;
     if (slot !== undefined) {
       const { plan, k, endMs } = slot;
-      targetKw = plan.peakKw;
+      // Sliding windows: a plan at the physics step may import above its peak for a step (a spike
+      // the windows around it absorb); that step's own planned import is then the target.
+      targetKw = block ? plan.peakKw : Math.max(plan.peakKw, plan.gridKw[k] ?? -INF);
       why = `plan peak ${kw(plan.peakKw)}`;
       // A slot the plan holds at its peak: import sits on the target whatever the SoC path says.
       // Following the path there would discharge below the target whenever the load dips inside
@@ -120,11 +125,12 @@ export function createPlanFollowing(options: PlanFollowingOptions = {}): Control
     const chargeKw = ready.reduce((s, r) => s + r.h.chargeLimitKw, 0);
     const dischargeKw = ready.reduce((s, r) => s + r.h.dischargeLimitKw, 0);
     const wantedKw = [...wanted.values()].reduce((s, v) => s + v, 0);
-    const hiKw = Math.min(chargeKw, upperKw - netKw);
-    const loKw = Math.max(-dischargeKw, -exportCeilKw - netKw);
+    // A DR floor comes before the plan's peak (obligations before schedule), never before the ceiling.
+    const hiKw = Math.min(chargeKw, Math.max(upperKw, floorKw) - netKw);
+    const loKw = Math.max(-dischargeKw, -exportCeilKw - netKw, floorKw - netKw);
     // The import side wins a conflict: it is the hard limit we are paid (and fined) on.
     const totalKw = Math.max(-dischargeKw, Math.min(hiKw, Math.max(loKw, peakSlot ? hiKw : wantedKw)));
-    const reason = reasonOf({ netKw, upperKw, importCeilKw, targetKw, wantedKw, totalKw, loKw, why, slotK: slot?.k });
+    const reason = reasonOf({ netKw, upperKw, importCeilKw, targetKw, wantedKw, totalKw, loKw, why, slotK: slot?.k, ceilName: ceil.name, floorKw, exportCeilKw }, caps);
 
     const perBattery = allocate(ready, slot === undefined ? undefined : wanted, totalKw);
     const setpoints: Setpoint[] = [];
@@ -169,17 +175,39 @@ function kwToReach(a: BatteryAsset, socPct: number, targetPct: number, hours: nu
   return storedKwh >= 0 ? storedKwh / a.chargeEfficiency / hours : (storedKwh * a.dischargeEfficiency) / hours;
 }
 
-interface ReasonInput {
-  netKw: number; upperKw: number; importCeilKw: number; targetKw: number; wantedKw: number; totalKw: number; loKw: number; why: string; slotK: number | undefined;
+/**
+ * The import ceiling: the site's limit, or a lower DR cap. A cap that asks for more export than
+ * gridExportLimitKw allows is held at the export limit (the hard limit wins over a DR bound).
+ */
+function importCeiling(site: Site, o: ControlObligations): { kw: number; name: string } {
+  const hardFloorKw = site.gridExportLimitKw === undefined ? -INF : -site.gridExportLimitKw;
+  if (o.importCapKw === undefined || o.importCapKw >= site.gridImportLimitKw) return { kw: site.gridImportLimitKw, name: '' };
+  const src = o.sources?.importCap === undefined ? '' : ` (${o.sources.importCap})`;
+  const held = o.importCapKw < hardFloorKw ? `, held at the grid export limit ${site.gridExportLimitKw ?? ''} kW` : '';
+  return { kw: Math.max(o.importCapKw, hardFloorKw), name: `dr import cap ${o.importCapKw} kW${src}${held}` };
 }
 
-function reasonOf(r: ReasonInput): string {
+interface ReasonInput {
+  netKw: number; upperKw: number; importCeilKw: number; targetKw: number; wantedKw: number; totalKw: number; loKw: number; why: string; slotK: number | undefined;
+  ceilName: string; floorKw: number; exportCeilKw: number;
+}
+
+function reasonOf(r: ReasonInput, o: ControlObligations): string {
   const wantedNote = r.slotK === undefined ? '' : `; slot ${r.slotK} SoC path wants ${kw(r.wantedKw)}`;
-  if (r.totalKw < r.wantedKw - 1e-9 && r.netKw + r.wantedKw > r.upperKw) {
-    const rule = r.upperKw < r.targetKw ? `safety: import ceiling ${kw(r.importCeilKw)}` : `peak-shaving: ${r.why}`;
+  const floorBinds = r.floorKw > -INF && r.totalKw <= r.floorKw - r.netKw + 1e-9 && r.totalKw > r.wantedKw + 1e-9;
+  if (r.totalKw < r.wantedKw - 1e-9 && r.netKw + r.wantedKw > Math.max(r.upperKw, r.floorKw)) {
+    const ceiling = `safety: import ceiling ${kw(r.importCeilKw)}${r.ceilName === '' ? '' : ` (${r.ceilName})`}`;
+    const rule = r.upperKw < r.targetKw ? ceiling : `peak-shaving: ${r.why}`;
     return `${rule}: import without batteries ${kw(r.netKw)}${wantedNote}`;
   }
-  if (r.totalKw > r.wantedKw + 1e-9 && r.totalKw <= r.loKw + 1e-9) return `safety: export ceiling: import without batteries ${kw(r.netKw)}${wantedNote}`;
+  if (floorBinds) {
+    const src = o.sources?.importFloor === undefined ? '' : ` (${o.sources.importFloor})`;
+    return `dr: import floor ${kw(r.floorKw)}${src}: import without batteries ${kw(r.netKw)}${wantedNote}`;
+  }
+  if (r.totalKw > r.wantedKw + 1e-9 && r.totalKw <= r.loKw + 1e-9) {
+    const src = o.exportCapKw !== undefined && o.exportCapKw === r.exportCeilKw && o.sources?.exportCap !== undefined ? ` (${o.sources.exportCap})` : '';
+    return `safety: export ceiling ${kw(r.exportCeilKw)}${src}: import without batteries ${kw(r.netKw)}${wantedNote}`;
+  }
   return r.slotK === undefined ? `idle: ${r.why}` : `plan: ${r.why}${wantedNote}`;
 }
 
@@ -245,6 +273,7 @@ export function createStaticThreshold(t: { readonly dischargeAboveKw: number; re
   return (image, nowMs, state) => {
     const p = Math.min(t.dischargeAboveKw, image.obligations?.importCapKw ?? INF);
     const site = { ...image.site, peakTargetKw: p, rechargeBelowKw: Math.min(t.rechargeBelowKw, p) };
-    return inner({ site, state: image.state }, nowMs, state);
+    // Floors, export caps and their sources reach the inner controller too, not only the import cap.
+    return inner({ site, state: image.state, ...(image.obligations !== undefined ? { obligations: image.obligations } : {}) }, nowMs, state);
   };
 }

@@ -4,3 +4,4 @@ export { SCHEDULE_INVALID_INPUT } from './validate.js';
 export { touPricePerSlot, carbonPerSlot, checkTouPeriods, localMinuteOfDay, type TouPeriod, type CarbonPoint } from './tariff.js';
 export { peakBlockKw, peakSlidingKw } from './demand.js';
 export { perfectForecast, persistenceForecast, noisyForecast, seriesMeanKw, type SeriesPoint } from './forecast.js';
+export { pvForecastKw, cosSolarZenith, haurwitzGhiWm2, type PvForecastInput, type PvForecast } from './pv-forecast.js';

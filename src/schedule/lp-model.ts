@@ -16,8 +16,16 @@ export interface LpBattery {
   readonly dischargeEfficiency: number;
 }
 
+/** A sliding demand window: Σ weight·import[slot] + constKw ≤ peak (weights = overlap / window length). */
+export interface LpWindow {
+  readonly terms: readonly (readonly [slot: number, weight: number])[];
+  /** The window's import already metered before the plan's start, as kW over the whole window. */
+  readonly constKw: number;
+}
+
 export interface LpModel {
-  readonly slotH: number;
+  /** Length of each slot, h (slots may differ: fine steps near, quarter hours after). */
+  readonly slotH: readonly number[];
   readonly baseKw: readonly number[];
   readonly batteries: readonly LpBattery[];
   /** Per slot cap on net import (gi − ge), kW; +Infinity = none. */
@@ -32,12 +40,16 @@ export interface LpModel {
   readonly peakCost: number;
   /** Lower bound of the peak variable, kW (>= 0). */
   readonly peakFloorKw: number;
-  /** Cost of 1 kW of charge or discharge over one slot: a tie-breaker against needless cycling. */
+  /** Cost of 1 kWh (AC) charged or discharged: a tie-breaker against needless cycling. */
   readonly cycleCost: number;
-  /** Reward for 1 kWh held at a slot end: a tie-breaker that keeps reserve up and charges early. */
+  /** Reward for 1 kWh held for an hour: a tie-breaker that keeps reserve up and charges early. */
   readonly holdReward: number;
   /** Cost of 1 kW above an import or export cap for one slot. */
   readonly penaltyPerKw: number;
+  /** Per slot: does the peak bound its import (pk row)? Absent = every slot. Sliding-window slots do not. */
+  readonly peakRow?: readonly boolean[];
+  /** Sliding demand windows, each bounded by the peak. */
+  readonly windows?: readonly LpWindow[];
 }
 
 /** The LP in the shape HiGHS's `passModel` takes (structurally its ModelData, minus the sense brand). */
@@ -87,20 +99,33 @@ class Columns {
 }
 
 /**
- * Rows: bal_t (import − export − Σc + Σd = base), pk_t (P − gi ≥ 0), s_b_t (battery energy),
- * then li_t (gi − ge − si ≤ cap) and lx_t (ge − gi − sx ≤ cap) for slots that have a cap.
+ * Rows: bal_t (import − export − Σc + Σd = base), pk_t (P − gi ≥ 0; free where peakRow is
+ * false), s_b_t (battery energy), then li_t (gi − ge − si ≤ cap) and lx_t (ge − gi − sx ≤ cap)
+ * for slots that have a cap, then w_j (Σ weight·gi − P ≤ −constKw) per sliding window.
  */
 export function buildLpData(m: LpModel, withNames = false): LpData {
   const n = m.baseKw.length;
   const nb = m.batteries.length;
-  const h = m.slotH;
   const socRow = (b: number, t: number): number => 2 * n + b * n + t;
   const liRow = new Map<number, number>();
   const lxRow = new Map<number, number>();
   let next = 2 * n + nb * n;
   for (let t = 0; t < n; t++) if (Number.isFinite(m.importCapKw[t] ?? Infinity)) liRow.set(t, next++);
   for (let t = 0; t < n; t++) if (Number.isFinite(m.exportCapKw[t] ?? Infinity)) lxRow.set(t, next++);
-  const numRows = next;
+  const windows = m.windows ?? [];
+  const firstWindowRow = next;
+  const numRows = next + windows.length;
+  // Per slot, the window rows its import enters (CSC is column-wise).
+  const inWindows: [number, number][][] = Array.from({ length: n }, () => []);
+  windows.forEach((w, j) => {
+    for (const [t, weight] of w.terms) inWindows[t]?.push([firstWindowRow + j, weight]);
+  });
+  // Remaining hours from each slot's end: the hold reward is per kWh·h so fine slots weigh no more than coarse.
+  const hoursLeft = new Array<number>(n).fill(0);
+  for (let t = n - 1, acc = 0; t >= 0; t--) {
+    acc += m.slotH[t] ?? 0;
+    hoursLeft[t] = acc;
+  }
   const rowLower = new Float64Array(numRows);
   const rowUpper = new Float64Array(numRows);
   const rowNames: string[] = withNames ? new Array<string>(numRows) : [];
@@ -110,13 +135,19 @@ export function buildLpData(m: LpModel, withNames = false): LpData {
     if (withNames) rowNames[i] = name;
   };
   const c = new Columns(withNames);
-  c.add('P', m.peakCost, m.peakFloorKw, Infinity, Array.from({ length: n }, (_, t) => [n + t, 1] as const));
+  const peakEntries: Array<readonly [number, number]> = [];
+  for (let t = 0; t < n; t++) if (m.peakRow?.[t] ?? true) peakEntries.push([n + t, 1]);
+  windows.forEach((_, j) => peakEntries.push([firstWindowRow + j, -1]));
+  c.add('P', m.peakCost, m.peakFloorKw, Infinity, peakEntries);
+  windows.forEach((w, j) => setRow(firstWindowRow + j, -Infinity, -w.constKw, `w${j}`));
   for (let t = 0; t < n; t++) {
     setRow(t, m.baseKw[t] ?? NaN, m.baseKw[t] ?? NaN, `bal${t}`);
-    setRow(n + t, 0, Infinity, `pk${t}`);
+    if (m.peakRow?.[t] ?? true) setRow(n + t, 0, Infinity, `pk${t}`);
+    else setRow(n + t, -Infinity, Infinity, `pk${t}`);
     const li = liRow.get(t);
     const lx = lxRow.get(t);
-    const gi: Array<readonly [number, number]> = [[t, 1], [n + t, -1]];
+    const gi: Array<readonly [number, number]> = [[t, 1]];
+    if (m.peakRow?.[t] ?? true) gi.push([n + t, -1]);
     const ge: Array<readonly [number, number]> = [[t, -1]];
     if (li !== undefined) {
       gi.push([li, 1]);
@@ -126,21 +157,23 @@ export function buildLpData(m: LpModel, withNames = false): LpData {
       gi.push([lx, -1]);
       ge.push([lx, 1]);
     }
+    gi.push(...(inWindows[t] ?? []));
     c.add(`gi${t}`, m.importCost[t] ?? 0, 0, Infinity, gi);
     c.add(`ge${t}`, m.exportCost[t] ?? 0, 0, Infinity, ge);
   }
   m.batteries.forEach((bat, b) => {
     // CONTRACTS.md physics: stored energy moves by (charge·ηc − discharge/ηd)·dt.
-    const cCoef = -bat.chargeEfficiency * h;
-    const dCoef = h / bat.dischargeEfficiency;
     for (let t = 0; t < n; t++) {
+      const h = m.slotH[t] ?? NaN;
+      const cCoef = -bat.chargeEfficiency * h;
+      const dCoef = h / bat.dischargeEfficiency;
       const s = socRow(b, t);
-      // Σ_t e_t = const + Σ_τ (n − τ)·Δe_τ: the reward for energy held is put on the charge and
-      // discharge that move it, which leaves the energy columns without cost.
-      const held = m.holdReward * (n - t);
+      // Σ_t e_t·h_t = const + Σ_τ (hours left after τ)·Δe_τ: the reward for energy held is put on
+      // the charge and discharge that move it, which leaves the energy columns without cost.
+      const held = m.holdReward * (hoursLeft[t] ?? 0);
       setRow(s, t === 0 ? bat.e0Kwh : 0, t === 0 ? bat.e0Kwh : 0, `s${b}_${t}`);
-      c.add(`c${b}_${t}`, m.cycleCost + held * cCoef, 0, bat.maxChargeKw, [[t, -1], [s, cCoef]]);
-      c.add(`d${b}_${t}`, m.cycleCost + held * dCoef, 0, bat.maxDischargeKw, [[t, 1], [s, dCoef]]);
+      c.add(`c${b}_${t}`, m.cycleCost * h + held * cCoef, 0, bat.maxChargeKw, [[t, -1], [s, cCoef]]);
+      c.add(`d${b}_${t}`, m.cycleCost * h + held * dCoef, 0, bat.maxDischargeKw, [[t, 1], [s, dCoef]]);
       c.add(`e${b}_${t}`, 0, bat.eMinKwh, bat.eMaxKwh, t + 1 < n ? [[s, 1], [s + 1, -1]] : [[s, 1]]);
     }
   });

@@ -1,7 +1,11 @@
 import { lpText, solveLp } from './highs.js';
 import { buildLpData, cols, type LpBattery, type LpModel } from './lp-model.js';
+import { mergeProportional, type MergedGroup } from './merge.js';
 import type { Plan, PlanInput } from './types.js';
 import { checkPlanInput } from './validate.js';
+import { slidingWindows, windowPeakKw } from './windows.js';
+
+const BILLING_WINDOW_S = 900;
 
 /** A slot counts as violating a limit when the plan exceeds it by more than this, kW. */
 const VIOLATION_TOLERANCE_KW = 1e-6;
@@ -12,6 +16,12 @@ export type PlanMode = 'peak' | 'cost';
 interface Normalised {
   readonly model: LpModel;
   readonly mode: PlanMode;
+  /** The LP's batteries: input batteries merged where exact (merge.ts). */
+  readonly groups: readonly MergedGroup[];
+}
+
+function slotHours(input: PlanInput): number[] {
+  return input.baseKw.map((_, t) => (input.slotLengthsS?.[t] ?? input.slotS) / 3600);
 }
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -52,7 +62,8 @@ function caps(n: number, limitKw: number | undefined, perSlot: readonly (number 
  */
 function normalise(input: PlanInput): Normalised {
   const n = input.baseKw.length;
-  const slotH = input.slotS / 3600;
+  const slotsH = slotHours(input);
+  const slotH = Math.max(...slotsH);
   const carbonPrice = input.carbonPricePerKg ?? 0;
   const importPrice = (t: number): number =>
     (input.importPricePerKwh?.[t] ?? 0) + carbonPrice * (input.carbonKgPerKwh?.[t] ?? 0);
@@ -61,12 +72,12 @@ function normalise(input: PlanInput): Normalised {
     input.exportPricePerKwh !== undefined ||
     (input.carbonKgPerKwh !== undefined && carbonPrice > 0);
   const mode: PlanMode = hasEnergyCost || input.demandChargePerKw !== undefined ? 'cost' : 'peak';
-  const importCost = Array.from({ length: n }, (_, t) => (mode === 'peak' ? 0 : importPrice(t) * slotH));
+  const importCost = Array.from({ length: n }, (_, t) => (mode === 'peak' ? 0 : importPrice(t) * (slotsH[t] ?? NaN)));
   // A meter cannot import and export at once. Where export would pay more than import, the LP
   // could earn by doing both (unbounded); it is convex only if export earns at most the import
   // price, so it is capped there per slot. The plan is unchanged wherever prices are ordered.
   const exportCost = Array.from({ length: n }, (_, t) =>
-    mode === 'peak' ? 0 : -Math.min(input.exportPricePerKwh ?? 0, importPrice(t)) * slotH,
+    mode === 'peak' ? 0 : -Math.min(input.exportPricePerKwh ?? 0, importPrice(t)) * (slotsH[t] ?? NaN),
   );
   let energyScale = 0;
   for (let t = 0; t < n; t++) energyScale = Math.max(energyScale, Math.abs(importPrice(t)));
@@ -76,13 +87,17 @@ function normalise(input: PlanInput): Normalised {
   const peakCost = mode === 'peak' ? 1 : input.demandChargePerKw ?? 1e-4 * scale;
   // 1e-4 of the energy price per kWh cycled: enough for the simplex to see (its dual tolerance is
   // 1e-7), far too small to trade against a kW of peak (at most 2·slots·cycleCost < 1 % of one).
-  const cycleCost = 1e-4 * scale * slotH;
+  const cycleCost = 1e-4 * scale;
+  const sliding = input.demandWindow === 'sliding';
+  const batteries = lpBatteries(input);
+  const groups = mergeProportional(batteries, input.batteries.map((b) => b.capacityKwh));
   return {
     mode,
+    groups,
     model: {
-      slotH,
+      slotH: slotsH,
       baseKw: input.baseKw,
-      batteries: lpBatteries(input),
+      batteries: groups.map((g) => g.battery),
       importCapKw: caps(n, input.gridImportLimitKw, input.importCapKw),
       exportCapKw: caps(n, input.gridExportLimitKw, input.exportCapKw),
       importCost,
@@ -92,11 +107,17 @@ function normalise(input: PlanInput): Normalised {
       cycleCost,
       // Half the cycling cost over the horizon at most: charging itself never pays (that doubled
       // HiGHS's iterations at 200 batteries), it only decides *when* a needed charge happens.
-      holdReward: cycleCost / (2 * n * slotH),
+      holdReward: cycleCost / (2 * slotsH.reduce((a, h) => a + h, 0)),
       // Exceeding a cap by 1 kW for a slot can gain at most a kW of peak and that slot's energy
       // (losses included); 1000 times that keeps caps first. Far larger (1e4 × the demand charge
       // was tried) widens HiGHS's cost range enough to slow a one-battery plan ~5×.
       penaltyPerKw: 1000 * Math.max(peakCost + energyScale * slotH, scale * slotH),
+      ...(sliding
+        ? {
+            peakRow: slotsH.map((h) => h * 3600 >= BILLING_WINDOW_S),
+            windows: slidingWindows(input.startMs, slotsH.map((h) => h * 3600), BILLING_WINDOW_S, input.pastImport),
+          }
+        : {}),
     },
   };
 }
@@ -104,12 +125,13 @@ function normalise(input: PlanInput): Normalised {
 /** What the plan costs by the input's own terms (tie-breakers and penalties left out). */
 function planObjective(input: PlanInput, mode: PlanMode, gridKw: readonly number[], peakKw: number): number {
   if (mode === 'peak') return peakKw;
-  const slotH = input.slotS / 3600;
+  const slotsH = slotHours(input);
   let sum = (input.demandChargePerKw ?? 0) * peakKw;
   gridKw.forEach((g, t) => {
     const imp = Math.max(0, g);
     const exp = Math.max(0, -g);
     const carbon = (input.carbonPricePerKg ?? 0) * (input.carbonKgPerKwh?.[t] ?? 0);
+    const slotH = slotsH[t] ?? NaN;
     sum += ((input.importPricePerKwh?.[t] ?? 0) + carbon) * imp * slotH - (input.exportPricePerKwh ?? 0) * exp * slotH;
   });
   return sum;
@@ -133,7 +155,7 @@ export async function planLpText(input: PlanInput): Promise<string> {
  */
 export async function planSchedule(input: PlanInput): Promise<Plan> {
   checkPlanInput(input);
-  const { model, mode } = normalise(input);
+  const { model, mode, groups } = normalise(input);
   const data = buildLpData(model);
   const t0 = performance.now();
   const solution = await solveLp(data);
@@ -141,22 +163,29 @@ export async function planSchedule(input: PlanInput): Promise<Plan> {
   const x = (i: number): number => solution.colValue[i] ?? NaN;
   const n = input.baseKw.length;
   const gridKw = [...input.baseKw];
-  const batteryKw: Record<string, number[]> = {};
-  const socPct: Record<string, number[]> = {};
-  input.batteries.forEach((b, i) => {
-    const lp = model.batteries[i] as LpBattery;
-    const kw: number[] = [];
-    const soc: number[] = [];
-    for (let t = 0; t < n; t++) {
-      const p = x(cols.charge(n, i, t)) - x(cols.discharge(n, i, t));
-      kw.push(p);
-      gridKw[t] = (gridKw[t] ?? 0) + p;
-      // Solver tolerance can leave e a hair outside its bounds; the plan never reports that.
-      const e = clamp(x(cols.energy(n, i, t)), lp.eMinKwh, lp.eMaxKwh);
-      soc.push(b.capacityKwh > 0 ? (e / b.capacityKwh) * 100 : b.socPct);
+  // Keys in the input's battery order, whatever order the merged groups come in.
+  const batteryKw: Record<string, number[]> = Object.fromEntries(input.batteries.map((b) => [b.id, []]));
+  const socPct: Record<string, number[]> = Object.fromEntries(input.batteries.map((b) => [b.id, []]));
+  const lps = lpBatteries(input);
+  groups.forEach((g, i) => {
+    for (const [member, share] of g.members) {
+      const b = input.batteries[member];
+      const lp = lps[member];
+      if (b === undefined || lp === undefined) continue;
+      const kw: number[] = [];
+      const soc: number[] = [];
+      for (let t = 0; t < n; t++) {
+        // A merged group's trajectory is split by capacity share: feasible for each (merge.ts).
+        const p = share * (x(cols.charge(n, i, t)) - x(cols.discharge(n, i, t)));
+        kw.push(p);
+        gridKw[t] = (gridKw[t] ?? 0) + p;
+        // Solver tolerance can leave e a hair outside its bounds; the plan never reports that.
+        const e = clamp(share * x(cols.energy(n, i, t)), lp.eMinKwh, lp.eMaxKwh);
+        soc.push(b.capacityKwh > 0 ? (e / b.capacityKwh) * 100 : b.socPct);
+      }
+      batteryKw[b.id] = kw;
+      socPct[b.id] = soc;
     }
-    batteryKw[b.id] = kw;
-    socPct[b.id] = soc;
   });
   const violatedSlots: number[] = [];
   gridKw.forEach((g, t) => {
@@ -164,11 +193,14 @@ export async function planSchedule(input: PlanInput): Promise<Plan> {
       violatedSlots.push(t);
     }
   });
-  let peakKw = model.peakFloorKw;
-  for (const g of gridKw) peakKw = Math.max(peakKw, g);
+  let peakKw = Math.max(model.peakFloorKw, windowPeakKw(gridKw, model.windows ?? []));
+  gridKw.forEach((g, t) => {
+    if (model.peakRow?.[t] ?? true) peakKw = Math.max(peakKw, g);
+  });
   return {
     startMs: input.startMs,
-    slotS: input.slotS,
+    slotS: input.slotLengthsS?.[0] ?? input.slotS,
+    ...(input.slotLengthsS !== undefined ? { slotLengthsS: input.slotLengthsS } : {}),
     batteryKw,
     socPct,
     gridKw,

@@ -21,6 +21,22 @@ export interface PlanInput {
   /** Slot length, s (default use: 900, a billing quarter hour). */
   readonly slotS: number;
   /**
+   * Per slot length, s, when slots differ (e.g. physics steps for the next hours, then quarter
+   * hours); overrides slotS. Length = baseKw.length.
+   */
+  readonly slotLengthsS?: readonly number[];
+  /**
+   * How demand is billed (CONTRACTS.md). 'block' (default): on each slot's mean, the slots being
+   * the billing quarter hours. 'sliding' (滑差): on every 15-minute window starting on a whole
+   * minute; slots shorter than 15 min are then bound through those windows, not one by one.
+   */
+  readonly demandWindow?: 'block' | 'sliding';
+  /**
+   * Sliding windows only: import of the steps just before startMs (step means, kW, the last one
+   * ending at startMs), so windows that began before the plan count what they already hold.
+   */
+  readonly pastImport?: { readonly stepS: number; readonly importKw: readonly number[] };
+  /**
    * Forecast mean grid power per slot WITHOUT the batteries (load + PV + uncontrolled HVAC
    * and EV), kW. Its length is the number of slots planned.
    */
@@ -48,13 +64,15 @@ export interface PlanInput {
 export interface Plan {
   readonly startMs: number;
   readonly slotS: number;
+  /** The input's slotLengthsS when it gave one (slotS is then its first slot's). */
+  readonly slotLengthsS?: readonly number[];
   /** Planned battery power per slot, by battery id (load convention). */
   readonly batteryKw: Readonly<Record<string, readonly number[]>>;
   /** Planned state of charge at the END of each slot, by battery id. */
   readonly socPct: Readonly<Record<string, readonly number[]>>;
   /** Planned grid power per slot: baseKw + Σ batteries. */
   readonly gridKw: readonly number[];
-  /** The planned billing peak: max over slots of planned import (at least peakFloorKw). */
+  /** The planned billing peak: max over slots (sliding: over windows) of planned import, at least peakFloorKw. */
   readonly peakKw: number;
   /** 'optimal', or 'relaxed' when a hard limit or cap could not be kept in some slot. */
   readonly status: 'optimal' | 'relaxed';

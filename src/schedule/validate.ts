@@ -74,6 +74,19 @@ export function checkPlanInput(input: PlanInput): void {
   }
   const n = input.baseKw.length;
   series('PlanInput.baseKw', input.baseKw, n, false);
+  if (input.slotLengthsS !== undefined) {
+    series('PlanInput.slotLengthsS', input.slotLengthsS, n, false);
+    input.slotLengthsS.forEach((v, i) => {
+      if (!(v > 0)) throw invalidInput(`PlanInput.slotLengthsS[${i}]`, 'must be > 0', v);
+    });
+  }
+  if (input.pastImport !== undefined) {
+    if (!(finite('PlanInput.pastImport.stepS', input.pastImport.stepS) > 0)) throw invalidInput('PlanInput.pastImport.stepS', 'must be > 0', input.pastImport.stepS);
+    series('PlanInput.pastImport.importKw', input.pastImport.importKw, input.pastImport.importKw.length, false);
+  }
+  if (input.demandWindow !== undefined && input.demandWindow !== 'block' && input.demandWindow !== 'sliding') {
+    throw invalidInput('PlanInput.demandWindow', 'must be block or sliding', input.demandWindow);
+  }
   if (!Array.isArray(input.batteries)) throw invalidInput('PlanInput.batteries', 'must be an array', input.batteries);
   const seen = new Set<string>();
   input.batteries.forEach((b, i) => checkBattery(b, i, seen));

@@ -69,13 +69,7 @@ describe.each(FILES)('replay of unseen %s, forecast perfect', (file) => {
     result = await replayScenario(scenario, { collectSeries: true });
   }, 60_000);
 
-  // The plan works on 15-minute slots. Under a sliding demand window it cannot yet see a spike
-  // shorter than a slot inside the windows that straddle it (planning at step resolution with
-  // window constraints is open work on issue 6), so there it is held to its measured 1.15×
-  // as a regression guard instead of the 1 % target.
-  const tolerance = (): number => (scenario.tariff?.demandWindow === 'sliding' ? 1.16 : 1.01);
-
-  it('peakImportKw is within 1 % of the reference optimum (block windows) and not below it', () => {
+  it('peakImportKw is within 1 % of the reference optimum and not below it', () => {
     for (const site of scenario.sites) {
       const r = result.sites.find((x) => x.id === site.id);
       const o = optimum.get(site.id);
@@ -83,7 +77,7 @@ describe.each(FILES)('replay of unseen %s, forecast perfect', (file) => {
       expect(o, site.id).toBeDefined();
       if (r === undefined || o === undefined) return;
       expect(r.peakImportKw, `${site.id}: optimum ${o.peakKw}`).toBeGreaterThanOrEqual(o.peakKw - 1e-6);
-      expect(r.peakImportKw, `${site.id}: optimum ${o.peakKw}, uncontrolled ${o.uncontrolledPeakKw}`).toBeLessThanOrEqual(tolerance() * o.peakKw);
+      expect(r.peakImportKw, `${site.id}: optimum ${o.peakKw}, uncontrolled ${o.uncontrolledPeakKw}`).toBeLessThanOrEqual(1.01 * o.peakKw);
     }
   });
 

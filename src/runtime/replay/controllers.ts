@@ -46,6 +46,9 @@ export function controllerFor(
     case 'plan':
       // One reading per step: beyond a minute it no longer stands for the step (load noise
       // changes every minute), so in peak slots the plan's slot means lead (see PlanFollowingOptions).
+      // Under a sliding window with steps shorter than a quarter hour the plan comes at the
+      // physics step (planning.ts): each step's planned power is what to do, so follow it.
+      if (demandWindow === 'sliding' && stepS < 900) return bind(createPlanFollowing({ demandWindow, peakSlots: 'planned' }), initialPlanFollowingState);
       return bind(stepS <= 60 && demandWindow === 'block' ? planFollowing : createPlanFollowing({ demandWindow, peakSlots: stepS <= 60 ? 'measured' : 'planned' }), initialPlanFollowingState);
     case 'peak-shaving': {
       const inner = bind(peakShaving, initialPeakShavingState);
