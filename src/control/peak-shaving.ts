@@ -1,6 +1,8 @@
 import { batteryHeadroom, type BatteryHeadroom } from '../core/index.js';
 import { usable, VppError, type BatteryAsset, type Setpoint } from '../domain/index.js';
 import { decide, type Decision } from './decide.js';
+import { readFlexLoads } from './flex-loads.js';
+import { withFlexLoads } from './peak-shaving-flex.js';
 import { splitByWeight } from './split.js';
 import type { Controller, ControllerResult } from './types.js';
 
@@ -16,7 +18,19 @@ export interface PeakShavingOptions {
   readonly deadbandKw?: number;
 }
 
-/** Builds the peak-shaving / valley-filling controller; `peakShaving` is it with defaults. */
+/**
+ * Builds the peak-shaving / valley-filling controller; `peakShaving` is it with defaults.
+ *
+ * With EV chargers and HVAC units the import is first taken as if every one of them were
+ * released (cars at full power, thermostats at their nominal setpoints), so that the loop never
+ * chases its own curtailment, and the excess over the target (or import limit, or DR cap) is
+ * covered cheapest first, by the cost of what is given up:
+ * 1. EV chargers, down to their departure floor: free, the car leaves as full as it would have;
+ * 2. batteries: round-trip losses (about 10 %) and wear, within their SoC floor;
+ * 3. HVAC units, whole units, the longest time to the band edge first: comfort is spent (the
+ *    room drifts toward the band edge, never past it: a unit at the edge runs).
+ * Power an HVAC unit frees beyond the need (a unit is on or off) is given back to the batteries.
+ */
 export function createPeakShaving(options: PeakShavingOptions = {}): Controller<PeakShavingState> {
   const deadbandKw = options.deadbandKw ?? 0.5;
   if (!Number.isFinite(deadbandKw) || deadbandKw < 0) {
@@ -56,13 +70,20 @@ export function createPeakShaving(options: PeakShavingOptions = {}): Controller<
       notes.push('import without batteries includes the unavailable batteries\u2019 unknown power');
     }
     const netKw = gridKw - ready.reduce((s, r) => s + r.h.powerKw, 0);
-    const decision = decide(site, netKw, {
+    const fleet = {
       dischargeKw: ready.reduce((s, r) => s + r.h.dischargeLimitKw, 0),
       chargeKw: ready.reduce((s, r) => s + r.h.chargeLimitKw, 0),
-    });
-    // Without a peak target, 0 goes only to a battery that is running (or was told to run).
-    const zeroOnlyIfRunning = decision.rule === 'idle' && site.peakTargetKw === undefined;
-    return dispatch(ready, decision, state, { siteId: site.id, nowMs, deadbandKw, notes, zeroOnlyIfRunning });
+    };
+    const flex = readFlexLoads(site, siteState, nowMs, notes);
+    if (flex.evs.length === 0 && flex.hvacs.length === 0) {
+      const decision = decide(site, netKw, fleet, image.obligations);
+      // Without a peak target, 0 goes only to a battery that is running (or was told to run).
+      const zeroOnlyIfRunning = decision.rule === 'idle' && site.peakTargetKw === undefined;
+      return dispatch(ready, decision, state, { siteId: site.id, nowMs, deadbandKw, notes, zeroOnlyIfRunning });
+    }
+    return withFlexLoads(image, nowMs, { netKw, fleet, flex }, (decision) =>
+      dispatch(ready, decision, state, { siteId: site.id, nowMs, deadbandKw, notes, zeroOnlyIfRunning: decision.rule === 'idle' && site.peakTargetKw === undefined }),
+    );
   };
 }
 

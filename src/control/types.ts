@@ -1,10 +1,29 @@
 import type { Setpoint, Site, SiteState } from '../domain/index.js';
 import type { Plan } from '../schedule/index.js';
 
-/** Active DR obligations on the site's grid power now (IMPORT/EXPORT_CAPACITY_LIMIT), kW. */
+/**
+ * Active DR obligations on the site's grid power now, kW (load convention: import > 0). Built
+ * from OpenADR signals by `obligationsFrom` (control/README.md has the table). Under the site's
+ * hard limits: a cap never breaks gridExportLimitKw, a floor never breaks gridImportLimitKw, a
+ * cap or its source, and no obligation moves a battery past its SoC floor or ceiling.
+ */
 export interface ControlObligations {
+  /** Grid power at most this (IMPORT_CAPACITY_LIMIT, DISPATCH_SETPOINT, sheds); may be < 0. */
   readonly importCapKw?: number;
+  /** Export at most this, i.e. grid power at least −exportCapKw (EXPORT_CAPACITY_LIMIT). */
   readonly exportCapKw?: number;
+  /**
+   * Grid power at least this (DISPATCH_SETPOINT, a positive DISPATCH_SETPOINT_RELATIVE): the
+   * batteries charge (or discharge less) to fill up to it, within their limits. Never above
+   * importCapKw: the tightest cap wins over a floor.
+   */
+  readonly importFloorKw?: number;
+  /** What set each bound ("DISPATCH_SETPOINT 300 kW (event e1)"), for setpoint reasons. */
+  readonly sources?: {
+    readonly importCap?: string;
+    readonly exportCap?: string;
+    readonly importFloor?: string;
+  };
 }
 
 /**

@@ -21,7 +21,11 @@ import { staleAfter } from './staleness.js';
 
 /** The metrics an asset must have `good` before anything may be dispatched on it. */
 export function requiredMetrics(kind: AssetKind): readonly Metric[] {
-  return kind === 'battery' ? ['powerKw', 'socPct'] : ['powerKw'];
+  if (kind === 'battery') return ['powerKw', 'socPct'];
+  // Whether a car is plugged in decides what an EV charger may do; the room temperature, an HVAC unit.
+  if (kind === 'evCharger') return ['powerKw', 'connected'];
+  if (kind === 'hvac') return ['powerKw', 'temperatureC'];
+  return ['powerKw'];
 }
 
 /** True only while every metric the asset needs for dispatch is `good`. */

@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import type { AssetState, Site, SiteState, Telemetry } from '../domain/index.js';
 import { assetState$, emptyAssetState } from './asset-state.js';
+import { withEvSessions } from './ev-sessions.js';
 import { assetsById, summariseSite } from './site-summary.js';
 
 export interface SiteStateOptions {
@@ -23,7 +24,8 @@ export interface SiteStateOptions {
 /**
  * The live state of one site from the telemetry of (possibly) many sites: telemetry of other
  * sites and of unknown assets is ignored. Emits a new SiteState whenever an asset's state
- * changes (a reading arrives or goes stale), starting with the first reading.
+ * changes (a reading arrives or goes stale), starting with the first reading. EV sessions are
+ * tracked across emissions (withEvSessions) from the chargers' configured defaults.
  *
  * One subscription to telemetry$, split per asset with groupBy, so a cold source works as
  * well as an adapter's hot stream.
@@ -54,6 +56,7 @@ export function siteState$(
         initial,
       ),
       map((states) => summariseSite(site, states, nowMs())),
+      withEvSessions(site),
     );
   });
 }

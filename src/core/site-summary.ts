@@ -4,12 +4,13 @@ import {
   type AssetKind,
   type AssetState,
   type BatteryAsset,
+  type EvSession,
   type Reading,
   type Site,
   type SiteState,
   VppError,
 } from '../domain/index.js';
-import { batteryFlexibility } from './flexibility.js';
+import { siteFlexibility } from './flex-load-flexibility.js';
 import { linearReading, sumReadings, weightedMean } from './reading-math.js';
 
 /**
@@ -18,14 +19,17 @@ import { linearReading, sumReadings, weightedMean } from './reading-math.js';
  *
  * - gridPowerKw: sum of the meters; without a meter, load + pv + battery when the site has a
  *   load asset, else bad (unmetered load cannot be known).
- * - pv/battery/load: sums of their assets, present when the site has such assets; without a
- *   load asset loadPowerKw = grid − pv − battery.
+ * - pv/battery/load/ev/hvac: sums of their assets, present when the site has such assets;
+ *   without a load asset loadPowerKw = grid − pv − battery (so it includes EV and HVAC).
+ *   Without a meter, grid = load + pv + battery + ev + hvac.
+ * - flexibility: batteries, EV chargers (with `evSessions`) and HVAC units (siteFlexibility).
  * - batterySocPct: capacity-weighted mean.
  */
 export function summariseSite(
   site: Site,
   assets: Readonly<Record<string, AssetState>>,
   atMs: number,
+  evSessions?: Readonly<Record<string, EvSession>>,
 ): SiteState {
   const power = (kind: AssetKind): Reading | undefined => {
     const of = site.assets.filter((a) => a.kind === kind);
@@ -36,11 +40,14 @@ export function summariseSite(
   const pv = power('pv');
   const battery = power('battery');
   const load = power('load');
+  const ev = power('evCharger');
+  const hvac = power('hvac');
   const contributions = [pv, battery].filter((r): r is Reading => r !== undefined);
+  const flexLoads = [ev, hvac].filter((r): r is Reading => r !== undefined);
 
   let grid: Reading;
   if (meters.length > 0) grid = sumReadings(meters.map((a) => assets[a.id]?.readings.powerKw), atMs);
-  else if (load !== undefined) grid = sumReadings([load, ...contributions], atMs);
+  else if (load !== undefined) grid = sumReadings([load, ...contributions, ...flexLoads], atMs);
   else grid = badReading(atMs);
 
   const derivedLoad =
@@ -68,7 +75,10 @@ export function summariseSite(
     ...(pv === undefined ? {} : { pvPowerKw: pv }),
     ...(battery === undefined ? {} : { batteryPowerKw: battery }),
     ...(soc === undefined ? {} : { batterySocPct: soc }),
-    flexibility: batteryFlexibility(batteries.map((asset) => ({ asset, state: assets[asset.id] }))),
+    ...(ev === undefined ? {} : { evPowerKw: ev }),
+    ...(hvac === undefined ? {} : { hvacPowerKw: hvac }),
+    ...(evSessions === undefined ? {} : { evSessions: { ...evSessions } }),
+    flexibility: siteFlexibility(site, assets, evSessions, atMs),
     assets: { ...assets },
   };
 }

@@ -7,3 +7,8 @@ export * from './setpoint.js';
 export * from './errors.js';
 export * from './device-adapter.js';
 export * from './random.js';
+export * from './mode.js';
+export * from './dr-signal.js';
+export * from './program.js';
+export * from './dr-event.js';
+export * from './openadr.js';

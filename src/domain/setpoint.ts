@@ -6,6 +6,12 @@ export interface Setpoint {
   readonly siteId: string;
   readonly assetId: string;
   readonly powerKw: number;
+  /**
+   * For an HVAC unit: the thermostat setpoint to write, °C (what the unit takes); powerKw is
+   * then the power the controller expects from it (0 held off, ratedKw running). Absent for
+   * every other asset.
+   */
+  readonly setpointC?: number;
   readonly reason: string;
   readonly atMs: number;
 }

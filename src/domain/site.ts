@@ -1,4 +1,5 @@
 import type { Asset } from './asset.js';
+import type { OperatingMode } from './mode.js';
 
 /** A site: one grid connection point with its assets and the limits the controller keeps. */
 export interface Site {
@@ -15,4 +16,11 @@ export interface Site {
   /** Recharge batteries only while import is below this, kW. Defaults to peakTargetKw. */
   readonly rechargeBelowKw?: number;
   readonly assets: readonly Asset[];
+  /**
+   * OpenADR SIMPLE levels 0..3 as a shed in kW against the baseline ([0] = normal operation,
+   * so 0). Absent: 0 / 10 / 20 / 30 % of gridImportLimitKw (control/README.md).
+   */
+  readonly simpleShedKw?: readonly [number, number, number, number];
+  /** Operating mode at start when no operator has set one (default auto). */
+  readonly mode?: OperatingMode;
 }

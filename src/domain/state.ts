@@ -23,6 +23,22 @@ export interface FlexibilityEnvelope {
 }
 
 /**
+ * One car's charging session: when it was seen plugged in, what it has had, what it wants and
+ * when it leaves (from the car via the device when reported, else the charger's defaults).
+ */
+export interface EvSession {
+  readonly connectedAtMs: number;
+  /** Energy delivered in this session so far, kWh. */
+  readonly deliveredKwh: number;
+  /** Energy the car wants in this session, kWh. */
+  readonly energyNeededKwh: number;
+  /** When the car leaves, epoch ms. */
+  readonly departsAtMs: number;
+  /** The charger's energy register when the session began (to count deliveredKwh), kWh; absent when the device reports deliveredKwh itself. */
+  readonly energyAtConnectKwh?: number;
+}
+
+/**
  * A site's state: plain, serialisable (it will travel over MQTT between controller processes).
  * Aggregates follow the load convention; an aggregate whose inputs are not all good is not good.
  */
@@ -34,6 +50,12 @@ export interface SiteState {
   readonly pvPowerKw?: Reading;
   readonly batteryPowerKw?: Reading;
   readonly batterySocPct?: Reading;
+  /** Sum of the EV chargers' power, present when the site has EV chargers. */
+  readonly evPowerKw?: Reading;
+  /** Sum of the HVAC units' power, present when the site has HVAC units. */
+  readonly hvacPowerKw?: Reading;
+  /** The charging session under way per EV charger id (a car plugged in), when known. */
+  readonly evSessions?: Readonly<Record<string, EvSession>>;
   readonly flexibility: FlexibilityEnvelope;
   readonly assets: Readonly<Record<string, AssetState>>;
 }
