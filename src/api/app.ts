@@ -1,14 +1,20 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { authPlugin } from './auth/index.js';
 import type { ApiDeps } from './deps.js';
 import { installProblemHandlers } from './problem.js';
+import { flexibilityRoutes } from './routes/flexibility.js';
 import { healthRoutes } from './routes/health.js';
+import { modeRoutes } from './routes/modes.js';
 import { siteRoutes } from './routes/sites.js';
+import { streamRoutes, streamTokenFromQuery, type StreamOptions } from './routes/stream.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /** GET /stream timing (throttle, heartbeat, retry hint); defaults 1 s, 15 s, 3 s. */
+  readonly stream?: StreamOptions;
 }
 
 /**
@@ -27,17 +33,59 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
         description:
           'Virtual power plant and demand-response controller. Powers follow the load convention: > 0 draws from the site bus (grid import), < 0 feeds it. Errors are application/problem+json.',
       },
-      tags: [{ name: 'operations' }, { name: 'sites' }],
+      tags: [{ name: 'operations' }, { name: 'sites' }, { name: 'auth' }],
+      components: {
+        securitySchemes: {
+          oAuth2ClientCredentials: {
+            type: 'oauth2',
+            description: 'Client credentials from `vpp clients add`; scopes as OpenADR 3.0.1.',
+            flows: {
+              clientCredentials: {
+                tokenUrl: '/api/v1/auth/token',
+                scopes: {
+                  read_all: 'read (a site client: its own site only)',
+                  write_programs: 'operator: programs',
+                  write_events: 'operator: events',
+                  write_reports: 'site: its reports',
+                  write_subscriptions: 'operator and site: subscriptions',
+                  write_vens: 'operator; a site client: its own site and assets',
+                },
+              },
+            },
+          },
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // After swagger (so /docs lists the token endpoint), before the routes (whose guards it attaches).
+  // EventSource cannot set headers: the stream's ?access_token= must become one before auth runs.
+  app.addHook('onRequest', streamTokenFromQuery);
+  await app.register(authPlugin(deps.registry, { nowMs: deps.nowMs }));
   await app.register(
     async (api) => {
       await api.register(healthRoutes(deps));
-      await api.register(siteRoutes(deps));
+      const modes = deps.modes;
+      if (modes !== undefined) {
+        await api.register(modeRoutes({ modes, nowMs: deps.nowMs, principal: (req) => req.principal?.clientId ?? 'anonymous' }));
+      }
+      await api.register(async (sites) => {
+        // Reads stay public; a site client that presents its token sees only its own site.
+        sites.addHook('preSerialization', async (req: FastifyRequest, _reply, payload: unknown) => ownSiteOnly(req, payload));
+        await sites.register(siteRoutes(deps));
+      });
+      await api.register(flexibilityRoutes(deps));
+      await api.register(streamRoutes(deps, options.stream));
     },
     { prefix: '/api/v1' },
   );
   await app.register(dashboardRoutes());
   return app;
+}
+
+function ownSiteOnly(req: FastifyRequest, payload: unknown): unknown {
+  const p = req.principal;
+  if (p === null || p.role !== 'site' || req.routeOptions.url !== '/api/v1/sites' || !Array.isArray(payload)) return payload;
+  return payload.filter((s: unknown) => (s as { id?: unknown }).id === p.siteId);
 }

@@ -1,5 +1,7 @@
-import type { AdapterHealth, Site, SiteState } from '../domain/index.js';
-import type { TimeSeriesStore } from '../store/index.js';
+import type { Observable } from 'rxjs';
+import type { AdapterHealth, EventStatus, Site, SiteState } from '../domain/index.js';
+import type { Registry, TimeSeriesStore } from '../store/index.js';
+import type { ModeControl } from './routes/modes.js';
 
 /** A site as the API shows it: its configuration and latest state (null before the first reading). */
 export interface SiteView {
@@ -20,4 +22,20 @@ export interface ApiDeps {
   readonly store: Pick<TimeSeriesStore, 'kind' | 'queryMetric'>;
   readonly adapters: () => readonly AdapterStatus[];
   readonly nowMs: () => number;
+  /** API clients (and later programs, events...). Absent: no credentials exist, so every write answers 401. */
+  readonly registry?: Registry;
+  /** Operating modes (the runtime's mode table); absent: no mode routes. */
+  readonly modes?: ModeControl;
+  /** Every new SiteState of every site, as core computes them (GET /stream). Absent: the stream sends snapshots and heartbeats only. */
+  readonly siteStates$?: Observable<SiteState>;
+  /** DR event status changes, fed by the events work (GET /stream); absent or silent until events exist. */
+  readonly events$?: Observable<EventStatusChange>;
+}
+
+/** A DR event changed status. `siteIds`: the sites it targets; a stream filtered to a site sends only events that name it. */
+export interface EventStatusChange {
+  readonly eventId: string;
+  readonly status: EventStatus;
+  readonly atMs: number;
+  readonly siteIds?: readonly string[];
 }

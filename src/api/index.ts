@@ -1,3 +1,5 @@
 export { buildApp, type AppOptions } from './app.js';
-export type { AdapterStatus, ApiDeps, SiteView } from './deps.js';
+export type { AdapterStatus, ApiDeps, EventStatusChange, SiteView } from './deps.js';
+export type { StreamOptions } from './routes/stream.js';
 export { problem, type Problem } from './problem.js';
+export { modeRoutes, type ModeControl, type ModeRouteDeps } from './routes/modes.js';

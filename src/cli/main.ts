@@ -11,10 +11,13 @@ Commands:
   start [--config FILE]     run the controller (default config: config/default.yaml, or $VPP_CONFIG)
   config check FILE         validate a config file; one line per problem, exit 2 when invalid
   probe URL [--profile NAME] [--json]
-                            read a device once (modbus:// or modbus-rtu://, SunSpec discovery);
-                            exit 3 unreachable, 4 not SunSpec
+                            read a device once (modbus:// or modbus-rtu://: SunSpec discovery, or
+                            the register map config/devices/NAME.yaml); exit 3 unreachable,
+                            4 not SunSpec / profile mismatch
   certs list|trust|reject [THUMBPRINT] [--json]
                             OPC UA server certificates: unknown ones are rejected until trusted
+  clients add --role operator|site|viewer [--site ID] [--json] | clients list [--json] | clients disable ID
+                            API credentials in $VPP_DATA_DIR (default ./data); add prints the secret once
   sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL]
                             serve a scenario's (or a config's) simulated devices on loopback:
                             Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
@@ -22,6 +25,9 @@ Commands:
   replay FILE [--json] [--csv FILE] [--report FILE.html] [--controller plan|peak-shaving|static-threshold|none]
                             run a scenario in closed loop on simulated physics and clock
                             (no network, no waiting) and print its KPIs; progress on stderr
+  mode SITE[/ASSET] [auto|shadow|manual|off] [--reason TEXT] [--kw N] [--url URL] [--token TOKEN] [--json]
+                            show or set operating modes through the API (token: --token or $VPP_TOKEN);
+                            exit 1 refused by the server
 
 Environment: VPP_HTTP_PORT, VPP_DATA_DIR, VPP_INFLUX_URL override the config file.`;
 
@@ -96,6 +102,22 @@ async function main(argv: readonly string[]): Promise<number> {
       if (extra.length > 0) return usage('expected: vpp certs list|trust|reject [THUMBPRINT]');
       const { runCerts } = await import('./certs.js');
       return runCerts(sub, thumbprint, values.json === true);
+    }
+    case 'mode': {
+      const { runMode } = await import('./mode.js');
+      return runMode(rest, process.env);
+    }
+    case 'clients': {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        allowPositionals: true,
+        strict: true,
+        options: { role: { type: 'string' }, site: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const [sub, ...args] = positionals;
+      const { runClients } = await import('./clients.js');
+      const dataDir = process.env.VPP_DATA_DIR !== undefined && process.env.VPP_DATA_DIR !== '' ? process.env.VPP_DATA_DIR : './data';
+      return runClients({ sub, args, json: values.json === true, dataDir, ...(values.role !== undefined ? { role: values.role } : {}), ...(values.site !== undefined ? { site: values.site } : {}) });
     }
     case 'config': {
       const [sub, file, ...extra] = rest;

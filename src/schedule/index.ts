@@ -5,3 +5,18 @@ export { touPricePerSlot, carbonPerSlot, checkTouPeriods, localMinuteOfDay, type
 export { peakBlockKw, peakSlidingKw } from './demand.js';
 export { perfectForecast, persistenceForecast, noisyForecast, seriesMeanKw, type SeriesPoint } from './forecast.js';
 export { pvForecastKw, cosSolarZenith, haurwitzGhiWm2, type PvForecastInput, type PvForecast } from './pv-forecast.js';
+export {
+  batterySlotKw,
+  coveredMeanKw,
+  flexHistoryRanges,
+  flexibilityForecast,
+  quarterHourStartMs,
+  FLEX_MAX_HOLD_S,
+  FLEX_MIN_COVERAGE,
+  FLEX_SLOT_S,
+  type FlexBattery,
+  type FlexForecast,
+  type FlexForecastInput,
+  type FlexHistoryPoint,
+  type FlexSlot,
+} from './flexibility.js';

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { VppError } from '../../domain/index.js';
+import type { ModeLog } from '../../domain/index.js';
+import { SqliteClientRepository, type ClientRepository } from './clients.js';
+import { migrate } from './migrations.js';
+import { SqliteModeLog } from './modes.js';
+
+export const REGISTRY_FILE = 'registry.db';
+
+/**
+ * Everything the controller knows that is not a time series: API clients, operating-mode
+ * changes, and (tables ready, repositories to come) OpenADR programs, events, vens, resources,
+ * enrolments, reports and subscriptions. Embedded SQLite now; the same interface over
+ * PostgreSQL for scale-out.
+ */
+export interface Registry {
+  readonly file: string;
+  readonly clients: ClientRepository;
+  readonly modes: ModeLog;
+  close(): void;
+}
+
+export type RegistryOptions = ({ readonly dataDir: string } | { readonly file: string }) & {
+  /** Clock for created/applied times; default Date.now. */
+  readonly nowMs?: () => number;
+};
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating when absent) `<dataDir>/registry.db` or the given file, and migrates it. */
+export function openRegistry(options: RegistryOptions): Registry {
+  const file = 'file' in options ? resolve(options.file) : join(resolve(options.dataDir), REGISTRY_FILE);
+  const nowMs = options.nowMs ?? Date.now;
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    // WAL lets `vpp clients add` write while the server reads; the busy timeout makes the
+    // writer wait for the other process's lock instead of failing at once.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db, file, nowMs());
+  } catch (err) {
+    db?.close();
+    if (err instanceof VppError) throw err;
+    throw new VppError('REGISTRY_OPEN_FAILED', `cannot open registry ${file}: ${String(err)}`, { cause: err });
+  }
+  const open = db;
+  return {
+    file,
+    clients: new SqliteClientRepository(open, file, nowMs),
+    modes: new SqliteModeLog(open, file),
+    close: () => {
+      if (open.open) open.close();
+    },
+  };
+}
