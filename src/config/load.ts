@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { Static } from 'typebox';
 import type { Asset } from '../domain/index.js';
+import { evChargerAsset, hvacAsset, notSimulated } from './flex-assets.js';
 import { ConfigError, joinPath } from './errors.js';
 import { schemaProblems } from './validate.js';
-import { AssetHeadSchema, BatterySchema, ConfigSchema, LoadSchema, MeterSchema, PvSchema, type SiteSchema } from './schema.js';
+import { AssetHeadSchema, BatterySchema, ConfigSchema, EvChargerSchema, HvacSchema, LoadSchema, MeterSchema, PvSchema, type SiteSchema } from './schema.js';
 import type { AssetSimulation, ConfigProblem, ConfiguredSite, StoreConfig, VppConfig } from './types.js';
 import { checkBinding, checkTimezone } from './checks.js';
+import { buildPlanning } from './planning.js';
 
-const ASSET_SCHEMAS = { meter: MeterSchema, load: LoadSchema, pv: PvSchema, battery: BatterySchema } as const;
+const ASSET_SCHEMAS = { meter: MeterSchema, load: LoadSchema, pv: PvSchema, battery: BatterySchema, evCharger: EvChargerSchema, hvac: HvacSchema } as const;
 
 /** Reads and validates a config file; throws ConfigError listing every problem. */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = {}): VppConfig {
@@ -122,16 +124,31 @@ function buildSite(s: Static<typeof SiteSchema>, base: string, simulated: boolea
     ...(s.gridExportLimitKw !== undefined ? { gridExportLimitKw: s.gridExportLimitKw } : {}),
     ...(s.peakTargetKw !== undefined ? { peakTargetKw: s.peakTargetKw } : {}),
     ...(s.rechargeBelowKw !== undefined ? { rechargeBelowKw: s.rechargeBelowKw } : {}),
+    ...(s.simpleShedKw !== undefined ? { simpleShedKw: simpleShed(s.simpleShedKw, `${base}.simpleShedKw`, problems) } : {}),
+    ...(s.mode !== undefined ? { mode: s.mode } : {}),
     assets,
   };
-  return { site, simulate, revertS };
+  const planning = buildPlanning(s, base, problems);
+  return { site, simulate, revertS, ...(planning !== undefined ? { planning } : {}) };
+}
+
+/** Level 0 is normal operation (0 kW), and a higher level never sheds less (control/README.md). */
+function simpleShed(kw: readonly number[], path: string, problems: ConfigProblem[]): readonly [number, number, number, number] {
+  if (kw[0] !== 0) problems.push({ path: `${path}[0]`, message: `must be 0 (level 0 is normal operation), got ${kw[0]}` });
+  kw.forEach((v, i) => {
+    const prev = kw[i - 1];
+    if (prev !== undefined && v < prev) problems.push({ path: `${path}[${i}]`, message: `must be >= ${path}[${i - 1}] (${prev}), got ${v}` });
+  });
+  return [kw[0] ?? 0, kw[1] ?? 0, kw[2] ?? 0, kw[3] ?? 0];
 }
 
 type AssetEntry =
   | Static<typeof MeterSchema>
   | Static<typeof LoadSchema>
   | Static<typeof PvSchema>
-  | Static<typeof BatterySchema>;
+  | Static<typeof BatterySchema>
+  | Static<typeof EvChargerSchema>
+  | Static<typeof HvacSchema>;
 
 interface BuiltAsset {
   readonly asset: Asset;
@@ -140,10 +157,16 @@ interface BuiltAsset {
 }
 
 function buildAsset(e: AssetEntry, path: string, simulated: boolean, problems: ConfigProblem[]): BuiltAsset {
-  const bindingProblem = checkBinding(e.binding, simulated);
+  const bindingProblem = checkBinding(e.binding, simulated, e.type);
   if (bindingProblem !== null) problems.push({ path: `${path}.binding`, message: bindingProblem });
   const pollIntervalS = e.pollIntervalS ?? 1;
-  const common = { id: e.id, binding: e.binding, pollIntervalS, staleAfterS: e.staleAfterS ?? Math.max(5, 5 * pollIntervalS) };
+  const common = {
+    id: e.id,
+    binding: e.binding,
+    pollIntervalS,
+    staleAfterS: e.staleAfterS ?? Math.max(5, 5 * pollIntervalS),
+    ...(e.mode !== undefined ? { mode: e.mode } : {}),
+  };
   switch (e.type) {
     case 'meter':
       return { asset: { ...common, kind: 'meter', ...(e.invert === true ? { invert: true } : {}) }, simulate: simulated ? { kind: 'meter' } : null, revertS: null };
@@ -183,11 +206,16 @@ function buildAsset(e: AssetEntry, path: string, simulated: boolean, problems: C
           chargeEfficiency: e.chargeEfficiency ?? 0.95,
           dischargeEfficiency: e.dischargeEfficiency ?? 0.95,
           ...(e.rampKwPerS !== undefined ? { rampKwPerS: e.rampKwPerS } : {}),
+          ...(e.gridChargingAllowed !== undefined ? { gridChargingAllowed: e.gridChargingAllowed } : {}),
         },
         simulate: simulated ? { kind: 'battery', socPct } : null,
         revertS: e.revertS ?? 30,
       };
     }
+    case 'evCharger':
+      return { asset: { ...common, ...evChargerAsset(e, path, problems) }, simulate: notSimulated(e.type, path, simulated, problems), revertS: e.revertS ?? 30 };
+    case 'hvac':
+      return { asset: { ...common, ...hvacAsset(e, path, problems) }, simulate: notSimulated(e.type, path, simulated, problems), revertS: null };
   }
 }
 

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { CarbonSchema, ForecastSchema, LocationSchema, TariffSchema } from './planning.js';
 
 /**
  * Schemas of the configuration file as people write it (config/default.yaml). Field names
@@ -10,6 +11,8 @@ const Kw = Type.Number({ exclusiveMinimum: 0 });
 const Pct = Type.Number({ minimum: 0, maximum: 100 });
 const Efficiency = Type.Number({ exclusiveMinimum: 0, maximum: 1 });
 const Binding = Type.String({ minLength: 1 });
+/** Mode at start (issue 6); `manual` needs an operator setpoint, so it is set through the API only. */
+const StartMode = Type.Optional(Type.Enum(['auto', 'shadow', 'off']));
 
 const AssetCommon = {
   id: Id,
@@ -17,9 +20,10 @@ const AssetCommon = {
   /** A reading older than this is stale (default: 5 × the poll interval, at least 5 s). */
   staleAfterS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   pollIntervalS: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600 })),
+  mode: StartMode,
 };
 
-export const ASSET_TYPES = ['meter', 'load', 'pv', 'battery'] as const;
+export const ASSET_TYPES = ['meter', 'load', 'pv', 'battery', 'evCharger', 'hvac'] as const;
 export const AssetHeadSchema = Type.Object({ type: Type.Enum(ASSET_TYPES) });
 
 const LoadProfile = Type.Object(
@@ -78,7 +82,53 @@ export const BatterySchema = Type.Object(
     revertS: Type.Optional(Type.Number({ minimum: 2, maximum: 3600 })),
     /** Setpoints move away from zero at most this fast (equipment and grid ramp limits). */
     rampKwPerS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** May charge from the grid (default true); false = from on-site PV only (SunSpec 124 ChaGriSet). */
+    gridChargingAllowed: Type.Optional(Type.Boolean()),
     simulate: Type.Optional(Type.Object({ socPct: Pct }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+/** An EV charger: the session defaults apply when the car reports no departure and energy (both or neither). */
+export const EvChargerSchema = Type.Object(
+  {
+    type: Type.Literal('evCharger'),
+    ...AssetCommon,
+    maxKw: Kw,
+    /** Lowest charging power but a pause; default IEC 61851's 6 A × phases × voltageV. 0 = modulates to nothing. */
+    minKw: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Default 3. */
+    phases: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)])),
+    /** Phase-to-neutral voltage, default 230. */
+    voltageV: Type.Optional(Type.Number({ minimum: 100, maximum: 400 })),
+    /** Default departure, local "HH:MM" in the site's zone. */
+    departs: Type.Optional(Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })),
+    /** Default energy a car wants per session. */
+    energyNeededKwh: Type.Optional(Kw),
+    /** Plan the car full this long before departure (default 900). */
+    departureMarginS: Type.Optional(Type.Number({ minimum: 0, maximum: 14400 })),
+    revertS: Type.Optional(Type.Number({ minimum: 2, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+);
+
+/** An HVAC unit; thermal parameters default to the simulator's (domain hvacThermalDefaults). */
+export const HvacSchema = Type.Object(
+  {
+    type: Type.Literal('hvac'),
+    ...AssetCommon,
+    ratedKw: Kw,
+    setpointC: Type.Number({ minimum: -30, maximum: 60 }),
+    /** The room must stay within setpointC ± comfortBandC. */
+    comfortBandC: Type.Number({ exclusiveMinimum: 0, maximum: 20 }),
+    /** Default cooling (named apart from `mode`, the operating mode). */
+    thermalMode: Type.Optional(Type.Enum(['cooling', 'heating'])),
+    hysteresisC: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+    cop: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+    thermalResistanceCPerKw: Type.Optional(Kw),
+    thermalCapacityKwhPerC: Type.Optional(Kw),
+    designOutdoorC: Type.Optional(Type.Number({ minimum: -50, maximum: 60 })),
+    internalGainsKw: Type.Optional(Type.Number({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -92,6 +142,14 @@ export const SiteSchema = Type.Object(
     gridExportLimitKw: Type.Optional(Kw),
     peakTargetKw: Type.Optional(Kw),
     rechargeBelowKw: Type.Optional(Type.Number({ minimum: 0 })),
+    /** OpenADR SIMPLE levels 0..3 as kW shed against the baseline; [0] must be 0 (normal operation). */
+    simpleShedKw: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { minItems: 4, maxItems: 4 })),
+    mode: StartMode,
+    /** The planner's inputs (issue 6, src/config/planning.ts); `tariff:` and `carbon:` as in a scenario file. */
+    tariff: Type.Optional(TariffSchema),
+    carbon: Type.Optional(CarbonSchema),
+    location: Type.Optional(LocationSchema),
+    forecast: Type.Optional(ForecastSchema),
     /** Checked per entry against the schema of its `type`. */
     assets: Type.Array(Type.Unknown(), { minItems: 1 }),
   },
@@ -140,3 +198,5 @@ export type MeterEntry = Static<typeof MeterSchema>;
 export type LoadEntry = Static<typeof LoadSchema>;
 export type PvEntry = Static<typeof PvSchema>;
 export type BatteryEntry = Static<typeof BatterySchema>;
+export type EvChargerEntry = Static<typeof EvChargerSchema>;
+export type HvacEntry = Static<typeof HvacSchema>;

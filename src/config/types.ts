@@ -1,4 +1,5 @@
 import type { Site } from '../domain/index.js';
+import type { SitePlanning } from './planning.js';
 
 /** How the demo's simulator draws an asset (only used when `simulation` is configured). */
 export type AssetSimulation =
@@ -13,6 +14,8 @@ export interface ConfiguredSite {
   readonly simulate: Readonly<Record<string, AssetSimulation>>;
   /** Battery revert timers by asset id, seconds. */
   readonly revertS: Readonly<Record<string, number>>;
+  /** Tariff, carbon, location and load forecast for the planner (issue 6); absent: peak shaving only. */
+  readonly planning?: SitePlanning;
 }
 
 export type StoreConfig =

@@ -1,15 +1,17 @@
-import { merge, type Subscription } from 'rxjs';
+import { merge, Subject, type Subscription } from 'rxjs';
 import type { FastifyInstance } from 'fastify';
 import { createAdapter } from '../../adapters/index.js';
 import { buildApp, type AdapterStatus, type SiteView } from '../api/index.js';
-import type { ConfiguredSite, VppConfig } from '../config/index.js';
+import type { VppConfig } from '../config/index.js';
 import { siteState$ } from '../core/index.js';
-import { peakShaving, initialPeakShavingState, processImage, type PeakShavingState } from '../control/index.js';
-import type { DeviceAdapter, SiteState } from '../domain/index.js';
-import { openStore, type TimeSeriesStore } from '../store/index.js';
+import type { DeviceAdapter, ModeLog, SiteState } from '../domain/index.js';
+import { DEFAULT_DATA_DIR, openRegistry, openStore, type TimeSeriesStore } from '../store/index.js';
+import { startControlLoop } from './control-loop.js';
+import { createLivePlanner } from './live-planner.js';
 import type { Logger } from './logger.js';
-import { recordTelemetry, sitePoints } from './recorder.js';
-import { SetpointWriter } from './setpoint-writer.js';
+import { createModeTable, type ModeTable } from './modes.js';
+import { recordTelemetry } from './recorder.js';
+import { simulatedClock } from './site-clock.js';
 import { startSimulation, type RunningSimulation } from './simulation.js';
 
 export interface RunningController {
@@ -17,6 +19,8 @@ export interface RunningController {
   readonly url: string;
   readonly sites: () => readonly SiteView[];
   readonly store: TimeSeriesStore;
+  /** Operating modes per site and asset (issue 6): what the mode routes read and change. */
+  readonly modes: ModeTable;
   /** Stops the loop, releases the devices, closes the API and flushes the store. */
   stop(): Promise<void>;
 }
@@ -24,6 +28,8 @@ export interface RunningController {
 export interface StartOptions {
   readonly log: Logger;
   readonly version: string;
+  /** Where mode changes persist; default the registry in the data dir, so a kill switch survives a restart. */
+  readonly modeLog?: ModeLog;
 }
 
 /**
@@ -31,13 +37,19 @@ export interface StartOptions {
  * site state per site, the control cycle, the setpoint writer, and the API. The only place
  * that knows every part.
  */
-export async function startController(cfg: VppConfig, { log, version }: StartOptions): Promise<RunningController> {
+export async function startController(cfg: VppConfig, { log, version, modeLog }: StartOptions): Promise<RunningController> {
   const store = await openStore(cfg.store);
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   const undo = async () => {
     for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => log.error({ err }, 'cleanup failed'));
   };
   try {
+    // The registry (API clients, ...) lives in the data dir next to the embedded store, where
+    // `vpp clients add` writes; with InfluxDB for series it still sits in $VPP_DATA_DIR.
+    const registry = openRegistry({ dataDir: cfg.store.kind === 'sqlite' ? cfg.store.dataDir : process.env.VPP_DATA_DIR || DEFAULT_DATA_DIR });
+    cleanup.push(async () => registry.close());
+    // The simulated clock starts inside startSimulation; read just before, it is off by the set-up time only.
+    const simWallStartMs = Date.now();
     const sim: RunningSimulation = await startSimulation(cfg);
     cleanup.push(() => sim.close());
     if (cfg.simulation !== null) log.info({ start: cfg.simulation.startAt, speed: cfg.simulation.speed, sites: sim.sites.length }, 'simulated devices listening');
@@ -55,6 +67,7 @@ export async function startController(cfg: VppConfig, { log, version }: StartOpt
             pollIntervalS: asset.pollIntervalS,
             revertS: cs.revertS[asset.id] ?? 30,
             ...(asset.kind === 'meter' && asset.invert === true ? { invert: true } : {}),
+            ...(asset.kind === 'battery' && asset.gridChargingAllowed !== undefined ? { gridChargingAllowed: asset.gridChargingAllowed } : {}),
           }),
         );
       }
@@ -64,7 +77,16 @@ export async function startController(cfg: VppConfig, { log, version }: StartOpt
     const telemetry$ = merge(...[...adapters.values()].map((a) => a.telemetry$));
     const latest = new Map<string, SiteState>();
     const subs: Subscription[] = [telemetry$.subscribe(recordTelemetry(store))];
-    for (const cs of sim.sites) subs.push(siteState$(cs.site, telemetry$).subscribe((s) => latest.set(s.siteId, s)));
+    // Every new state also goes to the API's live stream (GET /api/v1/stream).
+    const siteStates = new Subject<SiteState>();
+    for (const cs of sim.sites) {
+      subs.push(
+        siteState$(cs.site, telemetry$).subscribe((s) => {
+          latest.set(s.siteId, s);
+          siteStates.next(s);
+        }),
+      );
+    }
     cleanup.push(async () => subs.forEach((s) => s.unsubscribe()));
 
     // Devices that are down at start are retried by their adapters; start-up does not wait on them.
@@ -74,73 +96,32 @@ export async function startController(cfg: VppConfig, { log, version }: StartOpt
       ),
     );
 
-    const loop = startControlLoop(cfg, sim.sites, latest, adapters, store, log);
+    const modes = createModeTable(sim.sites.map((cs) => cs.site), modeLog ?? registry.modes, log);
+    // Sites with a tariff are planned (issue 6); the demo's calendar is its simulated clock, and
+    // the store's history from before this run is another run's simulated world.
+    const planner = createLivePlanner({
+      sites: sim.sites,
+      store,
+      log,
+      ...(cfg.simulation !== null ? { clock: simulatedClock(cfg.simulation.startMs, simWallStartMs, cfg.simulation.speed), historyFromMs: simWallStartMs } : {}),
+    });
+    if (planner.siteIds.size > 0) log.info({ sites: [...planner.siteIds] }, 'planning sites with a tariff or a forecast');
+    // Undone in reverse: the loop stops first, then a plan in flight is let finish, then the store closes.
+    cleanup.push(() => planner.settled());
+    const loop = startControlLoop({ sites: sim.sites, latest, adapters, store, log, modes, cycleS: cfg.control.cycleS, planner });
     cleanup.push(() => loop.stop());
 
     const sites = (): SiteView[] => sim.sites.map((cs) => ({ site: cs.site, state: latest.get(cs.site.id) ?? null }));
     const adapterStatus = (): AdapterStatus[] =>
       [...adapters.values()].map((a) => ({ ...a.health(), siteId: a.target.siteId, assetId: a.target.assetId, binding: a.target.binding }));
-    const app: FastifyInstance = await buildApp({ version, sites, store, adapters: adapterStatus, nowMs: Date.now });
+    const app: FastifyInstance = await buildApp({ version, sites, store, adapters: adapterStatus, nowMs: Date.now, registry, modes, siteStates$: siteStates.asObservable() });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: cfg.http.host, port: cfg.http.port });
 
     let stopping: Promise<void> | null = null;
-    return { url, sites, store, stop: () => (stopping ??= undo()) };
+    return { url, sites, store, modes, stop: () => (stopping ??= undo()) };
   } catch (err) {
     await undo();
     throw err;
   }
-}
-
-interface ControlLoop {
-  stop(): Promise<void>;
-}
-
-/** Every cycle: freeze each site's state, run its controller, write the setpoints, record. */
-function startControlLoop(
-  cfg: VppConfig,
-  sites: readonly ConfiguredSite[],
-  latest: ReadonlyMap<string, SiteState>,
-  adapters: ReadonlyMap<string, DeviceAdapter>,
-  store: TimeSeriesStore,
-  log: Logger,
-): ControlLoop {
-  const revertS = Object.assign({}, ...sites.map((s) => s.revertS)) as Record<string, number>;
-  const rampKwPerS: Record<string, number> = {};
-  for (const { site } of sites) for (const a of site.assets) if (a.kind === 'battery' && a.rampKwPerS !== undefined) rampKwPerS[a.id] = a.rampKwPerS;
-  const writer = new SetpointWriter(adapters, store, log, { deadbandKw: 0.01, revertS, rampKwPerS });
-  const states = new Map<string, PeakShavingState>(sites.map((s) => [s.site.id, initialPeakShavingState]));
-  const pending = new Set<Promise<void>>();
-  const lastNote = new Map<string, string>();
-
-  const cycle = () => {
-    const nowMs = Date.now();
-    for (const { site } of sites) {
-      const state = latest.get(site.id);
-      if (state === undefined) continue;
-      store.writeMetrics(sitePoints(state, nowMs));
-      try {
-        const result = peakShaving(processImage(site, state), nowMs, states.get(site.id) ?? initialPeakShavingState);
-        states.set(site.id, result.state);
-        const note = (result.notes ?? []).join('; ');
-        if (note !== (lastNote.get(site.id) ?? '')) {
-          if (note !== '') log.info({ site: site.id, note }, 'controller note');
-          lastNote.set(site.id, note);
-        }
-        const p = writer.apply(result.setpoints, nowMs);
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
-      } catch (err) {
-        // A controller that throws is marked failed for this cycle; other sites still run.
-        log.error({ site: site.id, err }, 'controller failed');
-      }
-    }
-  };
-  const timer = setInterval(cycle, cfg.control.cycleS * 1000);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.allSettled([...pending]);
-    },
-  };
 }

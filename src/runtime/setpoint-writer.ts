@@ -1,4 +1,4 @@
-import type { DeviceAdapter, Setpoint } from '../domain/index.js';
+import type { DeviceAdapter, Setpoint, WriteResult } from '../domain/index.js';
 import type { TimeSeriesStore } from '../store/index.js';
 import type { Logger } from './logger.js';
 
@@ -28,6 +28,8 @@ export function rampLimited(wantedKw: number, lastKw: number | undefined, elapse
 interface Last {
   readonly powerKw: number;
   readonly atMs: number;
+  /** Set by forget(): the device may hold anything, so the next write counts as a change. */
+  readonly forgotten?: true;
 }
 
 /**
@@ -38,7 +40,7 @@ interface Last {
  */
 export class SetpointWriter {
   private readonly last = new Map<string, Last>();
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly lastCycleMs = new Map<string, number>();
 
   constructor(
@@ -53,19 +55,61 @@ export class SetpointWriter {
     await Promise.all(setpoints.map((sp) => this.applyOne(sp, nowMs)));
   }
 
+  /**
+   * Forgets what was last written to an asset, so the next setpoint is written at once (after
+   * a mode change the device may hold something else than what we last told it). Ramps start
+   * again from 0, where a released or reverted device idles: never a jump past the ramp limit.
+   */
+  forget(siteId: string, assetId: string): void {
+    this.last.set(`${siteId}/${assetId}`, { powerKw: 0, atMs: Number.NEGATIVE_INFINITY, forgotten: true });
+    this.lastCycleMs.delete(`${siteId}/${assetId}`);
+  }
+
+  /**
+   * Hands the asset back to its own control through the adapter's release(), after any write
+   * in flight, so a late setpoint cannot land after the release. null: the adapter has no
+   * release (its revert timer does it). Never rejects.
+   */
+  async release(siteId: string, assetId: string): Promise<WriteResult | null> {
+    const key = `${siteId}/${assetId}`;
+    const adapter = this.adapters.get(key);
+    if (adapter?.release === undefined) return null;
+    for (let p = this.inFlight.get(key); p !== undefined; p = this.inFlight.get(key)) await p.catch(() => undefined);
+    const p = adapter.release().catch((err: unknown): WriteResult => ({ ok: false, readBackKw: null, detail: (err as Error).message }));
+    this.inFlight.set(key, p);
+    try {
+      const result = await p;
+      if (result.ok) this.forget(siteId, assetId);
+      return result;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
   private async applyOne(wanted: Setpoint, nowMs: number): Promise<void> {
     const key = `${wanted.siteId}/${wanted.assetId}`;
+    if (this.inFlight.has(key)) return;
+    const p = this.writeOne(wanted, nowMs);
+    this.inFlight.set(key, p);
+    try {
+      await p;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async writeOne(wanted: Setpoint, nowMs: number): Promise<void> {
+    const key = `${wanted.siteId}/${wanted.assetId}`;
     const adapter = this.adapters.get(key);
-    if (adapter === undefined || this.inFlight.has(key)) return;
+    if (adapter === undefined) return;
     const last = this.last.get(key);
     const prevCycleMs = this.lastCycleMs.get(key) ?? nowMs;
     this.lastCycleMs.set(key, nowMs);
     const rampedKw = rampLimited(wanted.powerKw, last?.powerKw, (nowMs - prevCycleMs) / 1000, this.options.rampKwPerS?.[wanted.assetId]);
     const sp: Setpoint = rampedKw === wanted.powerKw ? wanted : { ...wanted, powerKw: rampedKw, reason: `${wanted.reason} [ramp-limited from ${wanted.powerKw.toFixed(1)} kW]` };
     const refreshMs = ((this.options.revertS[sp.assetId] ?? 30) * 1000) / 3;
-    const changed = last === undefined || Math.abs(sp.powerKw - last.powerKw) >= this.options.deadbandKw;
+    const changed = last === undefined || last.forgotten === true || Math.abs(sp.powerKw - last.powerKw) >= this.options.deadbandKw;
     if (!changed && nowMs - last.atMs < refreshMs) return;
-    this.inFlight.add(key);
     try {
       const result = await adapter.write(sp);
       if (result.ok) this.last.set(key, { powerKw: sp.powerKw, atMs: nowMs });
@@ -78,8 +122,6 @@ export class SetpointWriter {
     } catch (err) {
       this.log.warn({ site: sp.siteId, asset: sp.assetId, err: (err as Error).message }, 'setpoint write failed');
       this.store.writeSetpoints([{ siteId: sp.siteId, assetId: sp.assetId, atMs: nowMs, powerKw: sp.powerKw, reason: `${sp.reason} [write failed: ${(err as Error).message}]` }]);
-    } finally {
-      this.inFlight.delete(key);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { VppConfig } from '../config/index.js';
 import { VppError } from '../domain/index.js';
-import type { Scenario, ScenarioAsset, ScenarioSite } from '../../simulators/scenario/index.js';
+import type { Scenario, ScenarioAsset, ScenarioSite, ServeProtocol } from '../../simulators/scenario/index.js';
 
 /** A year: a config's demo has no end, so `vpp sim` on a config runs for this long. */
 const CONFIG_SIM_DURATION_S = 365 * 24 * 3600;
@@ -8,6 +8,15 @@ const CONFIG_SIM_DURATION_S = 365 * 24 * 3600;
 function unitOf(binding: string): number | undefined {
   const m = /^modbus:\/\/[^/]+\/(\d+)$/.exec(binding);
   return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/** The protocol the simulator serves a device over: the one its binding speaks (`where` names the asset in errors). */
+export function serveOf(binding: string, where: string): ServeProtocol {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(binding)?.[1]?.toLowerCase();
+  if (scheme === 'modbus') return 'modbus';
+  if (scheme === 'opc.tcp') return 'opcua';
+  if (scheme === 'mqtt') return 'mqtt';
+  throw new VppError('SIMULATION_BINDING', `${where}: a simulated device is served over modbus://, opc.tcp:// or mqtt://, got ${JSON.stringify(binding)}`);
 }
 
 /**
@@ -25,12 +34,12 @@ export function scenarioFromConfig(cfg: VppConfig): Scenario {
     for (const a of site.assets) {
       const how = simulate[a.id];
       const unit = unitOf(a.binding);
-      const base = { id: a.id, siteId: site.id, serve: 'modbus' as const, ...(unit !== undefined ? { unitId: unit } : {}) };
+      const base = { id: a.id, siteId: site.id, serve: serveOf(a.binding, `site '${site.id}' asset '${a.id}'`), ...(unit !== undefined ? { unitId: unit } : {}) };
       if (a.kind === 'load' && how?.kind === 'load') assets.push({ ...base, kind: 'load', profile: how.profile, steps: [] });
       if (a.kind === 'pv' && how?.kind === 'pv') assets.push({ ...base, kind: 'pv', kwp: a.kwp, weather: how.weather });
       if (a.kind === 'battery' && how?.kind === 'battery') {
         // rampKwPerS is the controller's write limit, not the device's own ramp: not simulated.
-        const { binding: _b, staleAfterS: _s, pollIntervalS: _p, kind: _k, id: _i, rampKwPerS: _r, ...limits } = a;
+        const { binding: _b, staleAfterS: _s, pollIntervalS: _p, kind: _k, id: _i, rampKwPerS: _r, mode: _m, ...limits } = a;
         assets.push({ ...base, ...limits, kind: 'battery', socPct: how.socPct });
       }
     }
@@ -41,7 +50,7 @@ export function scenarioFromConfig(cfg: VppConfig): Scenario {
       gridImportLimitKw: site.gridImportLimitKw,
       ...(site.gridExportLimitKw !== undefined ? { gridExportLimitKw: site.gridExportLimitKw } : {}),
       ...(site.peakTargetKw !== undefined ? { peakTargetKw: site.peakTargetKw } : {}),
-      meter: { id: meter?.id ?? `${site.id}-meter`, serve: 'modbus', ...(meterUnit !== undefined ? { unitId: meterUnit } : {}) },
+      meter: { id: meter?.id ?? `${site.id}-meter`, serve: meter === undefined ? 'modbus' : serveOf(meter.binding, `site '${site.id}' asset '${meter.id}'`), ...(meterUnit !== undefined ? { unitId: meterUnit } : {}) },
       assets,
     };
   });

@@ -12,7 +12,7 @@ describe('vpp config check', () => {
     for (const file of ['config/default.yaml', 'config/compose.yaml']) {
       const r = await runVpp(['config', 'check', file]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^${file.replace('.', '\\.')}: ok \\(1 site, 4 assets, store (sqlite|influx)\\)\\n$`));
+      expect(r.stdout).toMatch(new RegExp(`^${file.replace('.', '\\.')}: ok \\(1 site, 6 assets, store (sqlite|influx)\\)\\n$`));
     }
   });
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { eventually, spawnVpp } from '../helpers/cli.js';
 
 /**
  * The demo as a new user runs it (`npm start`), with the shipped config: only the ports (0 =
- * any free one) and the data directory differ, so parallel runs cannot collide.
+ * any free one) and the data directory differ, so parallel runs cannot collide. Its batteries
+ * are reached over all three field protocols: Modbus (bess), OPC UA (bess-ua), MQTT (bess-mq).
  */
 interface ReadingJson { value: number | null; quality: string; time: string }
 interface SiteJson {
@@ -16,13 +18,25 @@ interface SiteJson {
   state: Record<string, ReadingJson>;
   assets: Array<{ id: string; available: boolean; readings: Record<string, ReadingJson> }>;
 }
+interface HealthJson { field: string; adapters: Array<{ assetId: string; binding: string; connected: boolean }> }
+
+const BATTERIES = { bess: 'modbus:', 'bess-ua': 'opc.tcp:', 'bess-mq': 'mqtt:' } as const;
+
+/** A free loopback port, for the OPC UA binding: the adapters' binding check refuses opc.tcp port 0. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'vpp-demo-'));
 const dataDir = join(dir, 'data');
 const configFile = join(dir, 'demo.yaml');
-writeFileSync(configFile, readFileSync('config/default.yaml', 'utf8').replaceAll('127.0.0.1:15020/', '127.0.0.1:0/'));
-
-const vpp = spawnVpp(['start', '--config', configFile], { VPP_HTTP_PORT: '0', VPP_DATA_DIR: dataDir, VPP_LOG_LEVEL: 'warn' });
+let vpp: ReturnType<typeof spawnVpp>;
+let simStartAt = '';
 let base = '';
 const getJson = async <T>(path: string): Promise<T> => {
   const res = await fetch(`${base}${path}`);
@@ -31,11 +45,24 @@ const getJson = async <T>(path: string): Promise<T> => {
 };
 
 beforeAll(async () => {
-  base = await eventually('the controller to listen', async () => /listening on (http:\/\/[\d.:]+)/.exec(vpp.output())?.[1], 30_000);
-}, 40_000);
+  const shipped = readFileSync('config/default.yaml', 'utf8');
+  simStartAt = /^\s*startAt: (\S+)/m.exec(shipped)?.[1] ?? '';
+  expect(Date.parse(simStartAt)).not.toBeNaN();
+  for (const port of ['15020/', '14840?', '11883/']) expect(shipped).toContain(`127.0.0.1:${port}`);
+  writeFileSync(
+    configFile,
+    shipped
+      .replaceAll('127.0.0.1:15020/', '127.0.0.1:0/')
+      .replaceAll('127.0.0.1:11883/', '127.0.0.1:0/')
+      .replaceAll('127.0.0.1:14840?', `127.0.0.1:${await freePort()}?`),
+  );
+  vpp = spawnVpp(['start', '--config', configFile], { VPP_HTTP_PORT: '0', VPP_DATA_DIR: dataDir, VPP_LOG_LEVEL: 'warn' });
+  // Loading node-opcua and making the OPC UA certificates takes seconds more on a busy machine.
+  base = await eventually('the controller to listen', async () => /listening on (http:\/\/[\d.:]+)/.exec(vpp.output())?.[1], 80_000);
+}, 90_000);
 
 afterAll(async () => {
-  if (vpp.child.exitCode === null) {
+  if (vpp !== undefined && vpp.child.exitCode === null) {
     vpp.child.kill('SIGKILL');
     await vpp.exited;
   }
@@ -55,23 +82,52 @@ describe('npm start: the embedded demo', () => {
     );
     expect(site.id).toBe('demo-plant');
     expect(Object.keys(site.state).sort()).toEqual(['batteryPowerKw', 'batterySocPct', 'gridPowerKw', 'loadPowerKw', 'pvPowerKw']);
+    for (const id of Object.keys(BATTERIES)) {
+      const readings = site.assets.find((a) => a.id === id)?.readings;
+      expect(readings?.powerKw?.quality, id).toBe('good');
+      expect(readings?.socPct?.quality, id).toBe('good');
+    }
   }, 35_000);
 
-  it('discharges the battery to hold import at the peak target', async () => {
+  it('reaches the batteries over Modbus, OPC UA and MQTT on the ports the simulators got', async () => {
+    const health = await eventually('every device connected', async () => {
+      const h = await getJson<HealthJson>('/api/v1/health');
+      return h.field === 'ok' ? h : undefined;
+    }, 15_000);
+    for (const [id, scheme] of Object.entries(BATTERIES)) {
+      const adapter = health.adapters.find((a) => a.assetId === id);
+      const url = new URL(adapter?.binding ?? '');
+      expect(url.protocol, id).toBe(scheme);
+      expect(url.hostname, id).toBe('127.0.0.1');
+      expect(Number(url.port), id).toBeGreaterThan(0);
+    }
+    // The OPC UA certificates of both ends live in the demo's data dir, not in a shared temp dir.
+    expect(existsSync(join(dataDir, 'pki', 'opcua-sim', 'server', 'own', 'certs', 'certificate.pem'))).toBe(true);
+    expect(existsSync(join(dataDir, 'pki', 'opcua-client', 'own'))).toBe(true);
+    // The MQTT binding carries the runner's topic prefix and keeps its profile.
+    const mq = new URL(health.adapters.find((a) => a.assetId === 'bess-mq')?.binding ?? '');
+    expect(mq.pathname).toBe('/vpp-sim/demo-plant');
+    expect(mq.searchParams.get('profile')).toBe('vpp-sim-mqtt-battery');
+  }, 20_000);
+
+  it('discharges every battery, whatever its protocol, to hold import at or under the peak target', async () => {
     const site = await eventually(
-      'the battery to discharge with import held near the target',
+      'all three batteries to discharge with import held at or under the target',
       async () => {
         const [s] = await getJson<SiteJson[]>('/api/v1/sites');
         const grid = s?.state.gridPowerKw?.value;
         const battery = s?.state.batteryPowerKw?.value;
         if (s === undefined || grid == null || battery == null) return undefined;
-        return battery < -1 && Math.abs(grid - s.peakTargetKw) < 5 ? s : undefined;
+        // Each simulated battery's own measured power follows the setpoint written to it.
+        const each = Object.keys(BATTERIES).map((id) => s.assets.find((a) => a.id === id)?.readings.powerKw?.value);
+        // The tariff's plan may hold import below the target (demand charge): the target is a ceiling.
+        return each.every((p) => p != null && p < -1) && grid <= s.peakTargetKw + 5 ? s : undefined;
       },
       20_000,
     );
     const grid = site.state.gridPowerKw?.value ?? NaN;
     const battery = site.state.batteryPowerKw?.value ?? NaN;
-    // Without the battery, import would be above the target: that is why it discharges.
+    // Without the batteries, import would be above the target: that is why they discharge.
     expect(grid - battery).toBeGreaterThan(site.peakTargetKw);
   }, 25_000);
 
@@ -85,13 +141,23 @@ describe('npm start: the embedded demo', () => {
       15_000,
     );
     expect(series.points.every((p) => Number.isFinite(p.value))).toBe(true);
-    const told = await getJson<{ points: Array<{ value: number }> }>('/api/v1/sites/demo-plant/series?metric=setpointKw&asset=bess');
-    expect(told.points.some((p) => p.value < 0)).toBe(true);
+    // From the simulated start: the MQTT simulator stamps telemetry with its own (simulated)
+    // clock, which the MQTT adapter keeps, so bess-mq's points are dated July 2025.
+    const window = `from=${encodeURIComponent(simStartAt)}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    for (const id of Object.keys(BATTERIES)) {
+      const measured = await getJson<{ points: Array<{ value: number }> }>(`/api/v1/sites/demo-plant/series?metric=powerKw&asset=${id}&${window}`);
+      expect(measured.points.some((p) => p.value < 0), id).toBe(true);
+    }
+    // The setpoint the device reports holding (the OPC UA profile maps no such reading).
+    for (const id of ['bess', 'bess-mq']) {
+      const told = await getJson<{ points: Array<{ value: number }> }>(`/api/v1/sites/demo-plant/series?metric=setpointKw&asset=${id}&${window}`);
+      expect(told.points.some((p) => p.value < 0), id).toBe(true);
+    }
   }, 20_000);
 
-  it('stops on SIGINT within 5 s with everything flushed to the store', async () => {
+  it('stops on SIGTERM within 5 s with everything flushed to the store', async () => {
     const before = Date.now();
-    vpp.child.kill('SIGINT');
+    vpp.child.kill('SIGTERM');
     const code = await vpp.exited;
     expect(code).toBe(0);
     expect(Date.now() - before).toBeLessThan(5000);
@@ -101,8 +167,10 @@ describe('npm start: the embedded demo', () => {
       expect(points.length).toBeGreaterThanOrEqual(3);
       // The last cycle before the signal is on disk, not lost in a queue.
       expect(before - (points.at(-1)?.atMs ?? 0)).toBeLessThan(2500);
-      const setpoints = await store.querySetpoints({ siteId: 'demo-plant', assetId: 'bess', fromMs: 0, toMs: Date.now() + 1 });
-      expect(setpoints.some((s) => s.powerKw < 0 && s.reason.startsWith('peak-shaving'))).toBe(true);
+      for (const id of Object.keys(BATTERIES)) {
+        const setpoints = await store.querySetpoints({ siteId: 'demo-plant', assetId: id, fromMs: 0, toMs: Date.now() + 1 });
+        expect(setpoints.some((s) => s.powerKw < 0 && s.reason.startsWith('peak-shaving')), id).toBe(true);
+      }
     } finally {
       await store.close();
     }

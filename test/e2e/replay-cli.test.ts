@@ -55,5 +55,5 @@ describe('vpp replay', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--controller must be one of plan, peak-shaving, static-threshold, none, got "magic"/);
     expect((await runVpp(['replay', join(dir, 'missing.yaml')])).code).toBe(2);
-  }, 60_000);
+  }, 120_000); // four CLI starts: each loads the TypeScript sources through tsx
 });

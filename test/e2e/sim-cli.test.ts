@@ -15,16 +15,17 @@ describe('vpp sim', () => {
     const sim = spawnVpp(['sim', 'config/default.yaml', '--json', '--port-base', '0', '--speed', '60']);
     try {
       const lines = await eventually(
-        'four endpoint lines',
+        'six endpoint lines',
         async () => {
           const out = sim.stdout().trim().split('\n').filter((l) => l !== '');
-          return out.length >= 4 ? out : undefined;
+          return out.length >= 6 ? out : undefined;
         },
-        30_000,
+        // node-opcua loads (and the OPC UA server makes its certificate) before the lines print.
+        60_000,
       );
       const endpoints = lines.map((l) => JSON.parse(l) as EndpointLine);
-      expect(endpoints.map((e) => `${e.asset}:${e.kind}:${e.protocol}`).sort()).toEqual(['base-load:load:modbus', 'bess:battery:modbus', 'grid:meter:modbus', 'roof-pv:pv:modbus']);
-      for (const e of endpoints) expect(Object.keys(e).sort()).toEqual(['asset', 'kind', 'protocol', 'site', 'url']);
+      expect(endpoints.map((e) => `${e.asset}:${e.kind}:${e.protocol}`).sort()).toEqual(['base-load:load:modbus', 'bess-mq:battery:mqtt', 'bess-ua:battery:opcua', 'bess:battery:modbus', 'grid:meter:modbus', 'roof-pv:pv:modbus']);
+      for (const e of endpoints) expect(Object.keys(e).sort()).toEqual(e.protocol === 'opcua' ? ['asset', 'kind', 'node', 'protocol', 'site', 'url'] : ['asset', 'kind', 'protocol', 'site', 'url']);
       // The units are where the config's bindings put them, on a real socket.
       const grid = new URL(endpoints.find((e) => e.asset === 'grid')?.url ?? '');
       expect(grid.pathname).toBe('/1');
@@ -35,7 +36,7 @@ describe('vpp sim', () => {
       sim.child.kill('SIGINT');
     }
     expect(await sim.exited).toBe(0);
-  }, 40_000);
+  }, 70_000);
 
   it('refuses a bad scenario with one line per problem and exit 2', async () => {
     const file = join(dir, 'bad.yaml');

@@ -141,7 +141,7 @@ describe('simulated site over SunSpec Modbus TCP', () => {
     for (const r of [meter, load, pv, bess]) expect(await r.regs(40000, 2)).toEqual([0x5375, 0x6e53]); // 'SunS'
     expect(await meter.discover()).toEqual([1, 203]);
     expect(await load.discover()).toEqual([1, 203]);
-    expect(await pv.discover()).toEqual([1, 103, 123]);
+    expect(await pv.discover()).toEqual([1, 103, 123, 121]); // 121 (WMax) after 123: PV caps are a percentage of it
     expect(await bess.discover()).toEqual([1, 103, 124]);
 
     const wResolution = async (r: SunSpecReader, model: number): Promise<number> => 10 ** (await r.scale(model, 'W'));

@@ -29,7 +29,7 @@ describe('config loading', () => {
     expect(cfg.store).toEqual({ kind: 'sqlite', dataDir: './data' });
     expect(cfg.simulation?.startMs).toBe(Date.parse(cfg.simulation?.startAt ?? ''));
     const [demo] = cfg.sites;
-    expect(demo?.site.assets.map((a) => a.kind).sort()).toEqual(['battery', 'load', 'meter', 'pv']);
+    expect(demo?.site.assets.map((a) => a.kind).sort()).toEqual(['battery', 'battery', 'battery', 'load', 'meter', 'pv']);
     expect(demo?.site.peakTargetKw).toBeLessThan(demo?.site.gridImportLimitKw ?? 0);
     for (const a of demo?.site.assets ?? []) expect(demo?.simulate[a.id]?.kind).toBe(a.kind);
   });
@@ -55,7 +55,7 @@ describe('config loading', () => {
       expect.arrayContaining([
         'site.yaml: sites[0].colour: unknown field (check its spelling and unit suffix)',
         'site.yaml: sites[0].gridImportLimitKw: must be > 0, got -1',
-        'site.yaml: sites[0].assets[0].type: must be one of "meter", "load", "pv", "battery", got "heater"',
+        'site.yaml: sites[0].assets[0].type: must be one of "meter", "load", "pv", "battery", "evCharger", "hvac", got "heater"',
       ]),
     );
     expect(lines.some((l) => l.startsWith('site.yaml: sites[0].assets[1].maxChargeKw:'))).toBe(true);

@@ -183,6 +183,52 @@ describe('planFollowing, cycle by cycle', () => {
   });
 });
 
+describe('planFollowing under DR obligations', () => {
+  // The plan wants 50 kW of discharge in slot 0 (from 50 % to 47.5 %), 100 kW under its 600 kW peak.
+  const discharging = plan(600, { bess: { kw: -50, socEndPct: 47.5 } });
+  const e1 = (what: string) => `${what} (event e1)`;
+  const rows: { name: string; gridKw: number; o: ControlObligations; s?: Partial<Site>; kw: number; reason: RegExp }[] = [
+    {
+      name: 'a floor lifts import to it: charge instead of the planned discharge',
+      gridKw: 200, o: { importFloorKw: 300, importCapKw: 300, sources: { importFloor: e1('DISPATCH_SETPOINT 300 kW'), importCap: e1('DISPATCH_SETPOINT 300 kW') } },
+      kw: 100, reason: /^dr: import floor 300\.0 kW \(DISPATCH_SETPOINT 300 kW \(event e1\)\): import without batteries 200\.0 kW/,
+    },
+    {
+      name: 'a floor above the cap is held at the cap',
+      gridKw: 200, o: { importFloorKw: 300, importCapKw: 250 }, kw: 50, reason: /^dr: import floor 250\.0 kW/,
+    },
+    {
+      name: 'a floor above the plan peak wins over the peak (obligations before the schedule)',
+      gridKw: 500, o: { importFloorKw: 700, sources: { importFloor: e1('DISPATCH_SETPOINT_RELATIVE 100 kW against baseline 600 kW') } }, kw: 200,
+      reason: /^dr: import floor 700\.0 kW \(DISPATCH_SETPOINT_RELATIVE 100 kW against baseline 600 kW \(event e1\)\)/,
+    },
+    {
+      name: 'a floor never lifts import over the import limit',
+      gridKw: 500, o: { importFloorKw: 900 }, kw: 250, reason: /^dr: import floor 800\.0 kW/, s: { gridImportLimitKw: 800 },
+    },
+    {
+      name: 'a cap below −gridExportLimitKw is held at the export limit',
+      gridKw: 0, o: { importCapKw: -300, importFloorKw: -300, sources: { importCap: e1('DISPATCH_SETPOINT -300 kW') } }, kw: -200,
+      reason: /^safety: import ceiling -200\.0 kW \(dr import cap -300 kW \(DISPATCH_SETPOINT -300 kW \(event e1\)\), held at the grid export limit 200 kW\)/,
+    },
+    {
+      name: 'a DR import cap names its source',
+      gridKw: 520, o: { importCapKw: 450, sources: { importCap: e1('IMPORT_CAPACITY_LIMIT 450 kW') } }, kw: -70,
+      reason: /^safety: import ceiling 450\.0 kW \(dr import cap 450 kW \(IMPORT_CAPACITY_LIMIT 450 kW \(event e1\)\)\)/,
+    },
+    {
+      name: 'a DR export cap names its source',
+      gridKw: -150, o: { exportCapKw: 100, sources: { exportCap: e1('EXPORT_CAPACITY_LIMIT 100 kW') } }, kw: 50,
+      reason: /^safety: export ceiling 100\.0 kW \(EXPORT_CAPACITY_LIMIT 100 kW \(event e1\)\)/,
+    },
+  ];
+  for (const r of rows) {
+    it(r.name, () => {
+      runCycles(site(r.s), [{ given: { gridKw: r.gridKw, batteries: bess(0, 50) }, expect: { setpoints: { bess: r.kw }, reason: r.reason } }], discharging, r.o);
+    });
+  }
+});
+
 describe('staticThreshold', () => {
   it('discharges by the excess above P, recharges by the deficit below R, idles between, under a DR cap', () => {
     const c = createStaticThreshold({ dischargeAboveKw: 600, rechargeBelowKw: 400 });
@@ -193,5 +239,20 @@ describe('staticThreshold', () => {
     expect(run(300)).toBeCloseTo(100, 3);
     expect(run(700, { importCapKw: 550 })).toBeCloseTo(-150, 3);
     expect(() => createStaticThreshold({ dischargeAboveKw: 400, rechargeBelowKw: 600 })).toThrow(/rechargeBelowKw must be finite and <= dischargeAboveKw/);
+  });
+
+  it('passes every obligation to the inner peak shaver: floors, export caps and their sources', () => {
+    const c = createStaticThreshold({ dischargeAboveKw: 600, rechargeBelowKw: 400 });
+    const s = site();
+    const run = (gridKw: number, obligations: ControlObligations) => c(imageOf(s, { gridKw, batteries: bess(0, 50) }, T0, undefined, obligations), T0, initialPeakShavingState).setpoints[0];
+    // 500 kW sits between R and P (idle), but a DISPATCH_SETPOINT of 550 holds it there.
+    const held = run(500, { importCapKw: 550, importFloorKw: 550, sources: { importCap: 'DISPATCH_SETPOINT 550 kW (event e1)', importFloor: 'DISPATCH_SETPOINT 550 kW (event e1)' } });
+    expect(held?.powerKw).toBeCloseTo(50, 3);
+    expect(held?.reason).toMatch(/^dr: import floor: import 500\.0 kW < floor 550 kW \(DISPATCH_SETPOINT 550 kW \(event e1\)\)/);
+    // Export of 150 kW is within the site's 200 kW limit and above R (idle), but over a 100 kW DR export cap: charge 50.
+    const lowR = createStaticThreshold({ dischargeAboveKw: 600, rechargeBelowKw: -500 });
+    const absorbed = lowR(imageOf(s, { gridKw: -150, batteries: bess(0, 50) }, T0, undefined, { exportCapKw: 100, sources: { exportCap: 'EXPORT_CAPACITY_LIMIT 100 kW (event e2)' } }), T0, initialPeakShavingState).setpoints[0];
+    expect(absorbed?.powerKw).toBeCloseTo(50, 3);
+    expect(absorbed?.reason).toMatch(/^dr: export cap: export 150\.0 kW > cap 100 kW \(EXPORT_CAPACITY_LIMIT 100 kW \(event e2\)\)/);
   });
 });

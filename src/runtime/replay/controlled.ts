@@ -6,6 +6,7 @@ import type { SiteController } from './controllers.js';
 import type { StepSeries } from './forecast.js';
 import { replan, slotStartMs } from './planning.js';
 import { SiteReader, controlSite } from './site-image.js';
+import { commandFlexLoad } from './flex-commands.js';
 import { capsAt } from './tariff.js';
 
 /** What the controlled run records per site, step by step (step means, end-of-step SoC). */
@@ -37,7 +38,8 @@ interface Loop extends ControlledSite {
 
 /**
  * The closed loop on simulated physics and clock: each step reads the site as the field would
- * show it, runs the controller, sends setpoints to the batteries that answer (with a revert
+ * show it, runs the controller, sends setpoints to the batteries, EV chargers and HVAC units
+ * that answer (batteries and chargers with a revert
  * timer, so a battery the controller stops seeing falls back to its safe state), then steps the
  * physics. With a forecast the site is re-planned at every quarter-hour boundary (MPC).
  */
@@ -80,9 +82,11 @@ export async function runControlled(input: ControlledRunInput): Promise<Controll
           ...(nowcast !== undefined && liveAll(l, nowMs) ? { nowcastNetKw: nowcast } : {}),
         };
         for (const sp of l.controller(image, nowMs)) {
-          const b = l.batteries.get(sp.assetId);
           // A device that does not answer never receives the command.
-          if (b !== undefined && l.reader.live(sp.assetId, nowMs)) b.model.command(sp.powerKw, revertS);
+          if (!l.reader.live(sp.assetId, nowMs)) continue;
+          const b = l.batteries.get(sp.assetId);
+          if (b !== undefined) b.model.command(sp.powerKw, revertS);
+          else commandFlexLoad(l.built.models.get(sp.assetId), sp, revertS);
         }
       }
       l.importCapKw.push(caps.importCapKw ?? null);

@@ -3,6 +3,7 @@ import type { Site } from '../../domain/index.js';
 import { BatteryModel, type BuiltSite, type Scenario } from '../../../simulators/index.js';
 import { meanOver, type StepSeries } from './forecast.js';
 import { capOver, importPriceAt } from './tariff.js';
+import { demandChargeFor, minOrNull, planBattery } from '../plan-terms.js';
 
 export const SLOT_S = 900;
 const SLOT_MS = SLOT_S * 1000;
@@ -58,17 +59,7 @@ export async function replan(r: PlanRequest): Promise<Plan | undefined> {
   for (const a of r.site.assets) {
     const m = r.built.models.get(a.id);
     if (a.kind !== 'battery' || !(m instanceof BatteryModel) || !r.liveBatteryIds.has(a.id)) continue;
-    batteries.push({
-      id: a.id,
-      capacityKwh: a.capacityKwh,
-      socPct: m.socPct(),
-      minSocPct: a.minSocPct,
-      maxSocPct: a.maxSocPct,
-      maxChargeKw: a.maxChargeKw,
-      maxDischargeKw: a.maxDischargeKw,
-      chargeEfficiency: a.chargeEfficiency,
-      dischargeEfficiency: a.dischargeEfficiency,
-    });
+    batteries.push(planBattery(a, m.socPct()));
   }
   if (batteries.length === 0 || n <= 0) return undefined;
   const slots = fine ? fineThenQuarters(r.nowMs, quarterMs, Math.min(quarterMs + n * SLOT_MS, s.endMs), s.stepS) : Array.from({ length: n }, (_, k) => ({ from: Math.max(quarterMs + k * SLOT_MS, r.nowMs), to: quarterMs + (k + 1) * SLOT_MS }));
@@ -93,7 +84,7 @@ export async function replan(r: PlanRequest): Promise<Plan | undefined> {
       : {
           importPricePerKwh: slots.map(({ from }) => importPriceAt(tariff, r.site.timezone, from)),
           ...(tariff.exportPricePerKwh !== undefined ? { exportPricePerKwh: tariff.exportPricePerKwh } : {}),
-          ...(demandCharge(tariff.demandChargePerKw, r.site.peakTargetKw) !== undefined ? { demandChargePerKw: demandCharge(tariff.demandChargePerKw, r.site.peakTargetKw) } : {}),
+          ...(demandChargeFor(tariff.demandChargePerKw, r.site.peakTargetKw) !== undefined ? { demandChargePerKw: demandChargeFor(tariff.demandChargePerKw, r.site.peakTargetKw) } : {}),
         }),
     peakFloorKw: r.peakFloorKw,
     ...(fine ? pastImportOf(r) : {}),
@@ -151,21 +142,4 @@ function finePart(plan: Plan, stepS: number): Plan {
     Object.fromEntries(Object.entries(xs).map(([id, v]) => [id, v.slice(0, k)]));
   const { slotLengthsS: _dropped, ...rest } = plan;
   return { ...rest, slotS: stepS, batteryKw: cut(plan.batteryKw), socPct: cut(plan.socPct), gridKw: plan.gridKw.slice(0, k), violatedSlots: plan.violatedSlots.filter((t) => t < k) };
-}
-
-/**
- * Without a peak target a site asks for the least peak (CONTRACTS.md). A tariff with energy
- * prices but no demand charge would otherwise let arbitrage raise the peak, so the peak then
- * weighs like a large demand charge: energy is still shifted, but never at the peak's expense.
- */
-const PEAK_WEIGHT_PER_KW = 1000;
-
-function demandCharge(tariffChargePerKw: number | undefined, peakTargetKw: number | undefined): number | undefined {
-  if (tariffChargePerKw !== undefined) return tariffChargePerKw;
-  return peakTargetKw === undefined ? PEAK_WEIGHT_PER_KW : undefined;
-}
-
-function minOrNull(a: number | null, b: number | undefined): number | null {
-  if (b === undefined) return a;
-  return a === null ? b : Math.min(a, b);
 }

@@ -1,32 +1,52 @@
-import { summariseSite } from '../../core/index.js';
-import type { AssetState, BatteryAsset, Reading, Site, SiteState } from '../../domain/index.js';
-import { BatteryModel, type BuiltSite, type FaultTimeline } from '../../../simulators/index.js';
+import { isAvailable, summariseSite } from '../../core/index.js';
+import { hvacThermalDefaults, type Asset, type AssetKind, type AssetState, type EvSession, type Reading, type Site, type SiteState } from '../../domain/index.js';
+import { BatteryModel, EvChargerModel, HvacModel, type BuiltSite, type FaultTimeline } from '../../../simulators/index.js';
 
 /** Replayed devices are reached through the physics, not a protocol: a binding only names them. */
 const binding = (siteId: string, id: string): string => `sim://${siteId}/${id}`;
 
 /**
- * The site as the controller knows it: the grid meter and the batteries (the flexibility it
- * dispatches). The replay reads every step, so a reading is stale after two steps (10 s at least).
+ * The site as the controller knows it: the grid meter, the batteries, EV chargers and HVAC
+ * units (the flexibility it dispatches), with the limits their models run with. The replay
+ * reads every step, so a reading is stale after two steps (10 s at least).
  */
 export function controlSite(b: BuiltSite, stepS: number): Site {
   const timing = { staleAfterS: Math.max(2 * stepS, 10), pollIntervalS: stepS };
-  const batteries: BatteryAsset[] = [];
+  const assets: Asset[] = [];
   for (const a of b.spec.assets) {
-    if (a.kind !== 'battery') continue;
-    batteries.push({
-      id: a.id,
-      kind: 'battery',
-      binding: binding(b.spec.id, a.id),
-      ...timing,
-      capacityKwh: a.capacityKwh,
-      maxChargeKw: a.maxChargeKw,
-      maxDischargeKw: a.maxDischargeKw,
-      minSocPct: a.minSocPct,
-      maxSocPct: a.maxSocPct,
-      chargeEfficiency: a.chargeEfficiency,
-      dischargeEfficiency: a.dischargeEfficiency,
-    });
+    const common = { id: a.id, binding: binding(b.spec.id, a.id), ...timing };
+    const m = b.models.get(a.id);
+    if (a.kind === 'battery') {
+      assets.push({
+        ...common,
+        kind: 'battery',
+        capacityKwh: a.capacityKwh,
+        maxChargeKw: a.maxChargeKw,
+        maxDischargeKw: a.maxDischargeKw,
+        minSocPct: a.minSocPct,
+        maxSocPct: a.maxSocPct,
+        chargeEfficiency: a.chargeEfficiency,
+        dischargeEfficiency: a.dischargeEfficiency,
+      });
+    } else if (a.kind === 'evCharger' && m instanceof EvChargerModel) {
+      // The session (departure, energy) comes from the car through the device: no defaults here.
+      assets.push({ ...common, kind: 'evCharger', maxKw: m.maxKw, minKw: (m.minA * m.phases * m.voltageV) / 1000 });
+    } else if (a.kind === 'hvac' && m instanceof HvacModel) {
+      assets.push({
+        ...common,
+        kind: 'hvac',
+        ratedKw: m.ratedKw,
+        setpointC: m.nominalSetpointC,
+        comfortBandC: m.comfortBandC,
+        thermalMode: m.mode,
+        hysteresisC: m.hysteresisC,
+        cop: m.cop,
+        thermalResistanceCPerKw: m.thermalResistanceCPerKw,
+        thermalCapacityKwhPerC: m.thermalCapacityKwhPerC,
+        designOutdoorC: hvacThermalDefaults(m.ratedKw, m.nominalSetpointC, m.mode).designOutdoorC,
+        ...(m.internalGainsKw !== 0 ? { internalGainsKw: m.internalGainsKw } : {}),
+      });
+    }
   }
   return {
     id: b.spec.id,
@@ -35,7 +55,7 @@ export function controlSite(b: BuiltSite, stepS: number): Site {
     gridImportLimitKw: b.spec.gridImportLimitKw,
     ...(b.spec.gridExportLimitKw !== undefined ? { gridExportLimitKw: b.spec.gridExportLimitKw } : {}),
     ...(b.spec.peakTargetKw !== undefined ? { peakTargetKw: b.spec.peakTargetKw } : {}),
-    assets: [{ id: b.spec.meter.id, kind: 'meter', binding: binding(b.spec.id, b.spec.meter.id), ...timing }, ...batteries],
+    assets: [{ id: b.spec.meter.id, kind: 'meter', binding: binding(b.spec.id, b.spec.meter.id), ...timing }, ...assets],
   };
 }
 
@@ -66,21 +86,32 @@ export class SiteReader {
       energyImportKwh: this.built.physics.meter.energyImportKwh(),
       energyExportKwh: this.built.physics.meter.energyExportKwh(),
     }));
+    const sessions: Record<string, EvSession> = {};
     for (const a of this.site.assets) {
-      if (a.kind !== 'battery') continue;
       const m = this.built.models.get(a.id);
-      if (!(m instanceof BatteryModel)) continue;
-      states[a.id] = this.state(a.id, 'battery', atMs, () => ({
-        powerKw: m.powerKw(),
-        socPct: m.socPct(),
-        availableChargeKw: m.availableChargeKw(),
-        availableDischargeKw: m.availableDischargeKw(),
-      }));
+      if (m instanceof BatteryModel) {
+        states[a.id] = this.state(a.id, 'battery', atMs, () => ({
+          powerKw: m.powerKw(),
+          socPct: m.socPct(),
+          availableChargeKw: m.availableChargeKw(),
+          availableDischargeKw: m.availableDischargeKw(),
+        }));
+      } else if (m instanceof EvChargerModel) {
+        states[a.id] = this.state(a.id, 'evCharger', atMs, () => ({ powerKw: m.powerKw(), connected: m.connected() ? 1 : 0, energyImportKwh: m.energyDeliveredKwh() }));
+        // The car reports its session through the charger (ISO 15118 style) while the device answers.
+        const session = m.currentSession();
+        if (this.live(a.id, atMs) && m.connected() && session !== null) {
+          sessions[a.id] = { connectedAtMs: session.arrivesMs, deliveredKwh: m.sessionEnergyDeliveredKwh(), energyNeededKwh: session.energyNeededKwh, departsAtMs: session.departsMs };
+        }
+      } else if (m instanceof HvacModel) {
+        states[a.id] = this.state(a.id, 'hvac', atMs, () => ({ powerKw: m.powerKw(), temperatureC: m.temperatureC(), state: m.running() ? 1 : 0, energyImportKwh: m.energyImportKwh() }));
+      }
     }
-    return summariseSite(this.site, states, atMs);
+    const anyEv = this.site.assets.some((a) => a.kind === 'evCharger');
+    return summariseSite(this.site, states, atMs, anyEv ? sessions : undefined);
   }
 
-  private state(id: string, kind: 'meter' | 'battery', atMs: number, values: () => Record<string, number>): AssetState {
+  private state(id: string, kind: AssetKind, atMs: number, values: () => Record<string, number>): AssetState {
     let readings: Record<string, Reading>;
     if (this.live(id, atMs)) {
       readings = Object.fromEntries(Object.entries(values()).map(([k, v]) => [k, { value: v, quality: 'good', atMs } satisfies Reading]));
@@ -89,7 +120,7 @@ export class SiteReader {
       const before = this.last.get(id) ?? {};
       readings = Object.fromEntries(Object.entries(before).map(([k, r]) => [k, { ...r, quality: 'stale' } satisfies Reading]));
     }
-    const available = readings.powerKw?.quality === 'good' && (kind === 'meter' || readings.socPct?.quality === 'good');
+    const available = isAvailable(kind, readings);
     return { assetId: id, kind, readings, available };
   }
 }
