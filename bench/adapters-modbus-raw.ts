@@ -5,7 +5,7 @@
 import ModbusSerial from 'modbus-serial';
 import { discoverSunSpec, planReads } from '../adapters/modbus/index.js';
 import { MODEL_HEADER_REGISTERS } from '../src/domain/sunspec/index.js';
-import { HOST, MEASURE_MS, WARMUP_MS, delay, measureWindow, type Window } from './adapters-common.js';
+import { HOST, measureWindow, type Window } from './adapters-common.js';
 
 const ModbusRTU = ModbusSerial.default;
 
@@ -62,37 +62,6 @@ export async function rawReads(port: number, units: number): Promise<Window> {
     await loop;
     return w;
   } finally {
-    await new Promise<void>((resolve) => client.close(() => resolve()));
-  }
-}
-
-/** Raw reads paced as the adapter paces its polls (setInterval 0 → 1 ms, skip while busy): mean µs per read. */
-export async function rawPacedReadUs(port: number): Promise<{ readonly n: number; readonly ms: number }> {
-  const { client, plan } = await rawClient(port);
-  let busy = false;
-  let n = 0;
-  let ms = 0;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    const t0 = performance.now();
-    readOnce(client, plan).then(
-      () => {
-        n++;
-        ms += performance.now() - t0;
-        busy = false;
-      },
-      () => (busy = false),
-    );
-  }, 0);
-  try {
-    await delay(WARMUP_MS);
-    const [n0, ms0] = [n, ms];
-    await delay(MEASURE_MS);
-    return { n: n - n0, ms: ms - ms0 };
-  } finally {
-    clearInterval(timer);
-    while (busy) await delay(1);
     await new Promise<void>((resolve) => client.close(() => resolve()));
   }
 }

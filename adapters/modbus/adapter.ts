@@ -2,14 +2,17 @@ import { Subject } from 'rxjs';
 import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
 import { VppError } from '../../src/domain/errors.js';
 import type { Setpoint } from '../../src/domain/setpoint.js';
-import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
-import { MODEL_HEADER_REGISTERS, decodeModel } from '../../src/domain/sunspec/index.js';
+import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { telemetryOf } from '../telemetry-of.js';
+import { MODEL_HEADER_REGISTERS } from '../../src/domain/sunspec/index.js';
 import { parseModbusUrl } from './binding.js';
 import { sharedModbusConnections, type ModbusConnections, type RegisterClient } from './connection.js';
 import { releasePowerControl, writePowerControl, type PowerControl } from './control-writes.js';
 import { KIND_MODELS, MODEL_DECODERS, invertMeter, type MetricValues, type ModelDecoder } from './decoders.js';
 import { discoverSunSpec, type SunSpecMap, type SunSpecModelLocation } from './discovery.js';
-import { readRanges } from './read-plan.js';
+import { lazyPoints } from './lazy-points.js';
+import { createPollLoop } from './poll-loop.js';
+import { planReads, readPlanned, type RegisterRange } from './read-plan.js';
 
 export interface ModbusAdapterOptions {
   /** Per-request timeout; default 1000 ms. */
@@ -27,6 +30,9 @@ interface Link {
   readonly client: RegisterClient;
   readonly map: SunSpecMap;
   readonly models: ReadonlyArray<{ readonly loc: SunSpecModelLocation; readonly decoder: ModelDecoder }>;
+  /** Each model's registers with its header, and the reads that cover them: fixed per link. */
+  readonly ranges: readonly RegisterRange[];
+  readonly plan: readonly RegisterRange[];
 }
 
 /**
@@ -55,7 +61,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
   let link: Link | null = null;
   let closed = false;
   let polling = false;
-  let pollTimer: NodeJS.Timeout | null = null;
+  const pollLoop = createPollLoop(target.pollIntervalS * 1000, () => poll());
   let retryTimer: NodeJS.Timeout | null = null;
   let backoffMs = backoffMinMs;
   let lastOkAtMs: number | null = null;
@@ -64,7 +70,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
 
   function emit(values: MetricValues, atMs: number): void {
     for (const metric of metrics) {
-      telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(values[metric], atMs) });
+      telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, values[metric], atMs));
     }
   }
 
@@ -83,7 +89,8 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
         }
         return { loc, decoder };
       });
-      const l: Link = { client, map, models };
+      const ranges = models.map((m) => ({ address: m.loc.address, count: MODEL_HEADER_REGISTERS + m.loc.length }));
+      const l: Link = { client, map, models, ranges, plan: planReads(ranges) };
       client.onLost((reason) => fail(l, new VppError('MODBUS_IO', reason)));
       return l;
     } catch (e) {
@@ -96,6 +103,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
     if (closed || (from !== null && link !== from)) return; // already handled
     consecutiveErrors++;
     lastError = e instanceof Error ? e.message : String(e);
+    pollLoop.stop();
     emit({}, Date.now());
     if (link !== null) void link.client.close();
     link = null;
@@ -114,6 +122,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
       link = l;
       backoffMs = backoffMinMs;
       await poll();
+      if (link === l) pollLoop.start();
     } catch (e) {
       fail(null, e);
     }
@@ -124,13 +133,13 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
     if (l === null || polling || closed) return;
     polling = true;
     try {
-      const blocks = await readRanges(
-        l.client.readHolding,
-        l.models.map((m) => ({ address: m.loc.address, count: MODEL_HEADER_REGISTERS + m.loc.length })),
-      );
+      const blocks = await readPlanned(l.client.readHolding, l.ranges, l.plan);
       const atMs = Date.now();
       const values: MetricValues = {};
-      l.models.forEach((m, i) => Object.assign(values, m.decoder.decode(decodeModel(m.decoder.model, blocks[i] ?? [], MODEL_HEADER_REGISTERS), target.kind)));
+      for (let i = 0; i < l.models.length; i++) {
+        const m = l.models[i] as Link['models'][number];
+        Object.assign(values, m.decoder.decode(lazyPoints(m.decoder.model, blocks[i] ?? [], MODEL_HEADER_REGISTERS), target.kind));
+      }
       if (invert) Object.assign(values, invertMeter(values));
       if (link !== l || closed) return;
       consecutiveErrors = 0;
@@ -161,7 +170,6 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
     async connect() {
       if (closed) throw new VppError('ADAPTER_CLOSED', `${target.binding}: adapter is closed`);
       if (link !== null) return;
-      pollTimer ??= setInterval(() => void poll(), target.pollIntervalS * 1000);
       try {
         const l = await establish();
         if (closed) return void (await l.client.close());
@@ -172,6 +180,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
         throw new VppError('DEVICE_UNREACHABLE', `${target.binding}: ${lastError ?? 'unreachable'}`, { cause: e });
       }
       await poll();
+      if (link !== null) pollLoop.start();
     },
     async write(setpoint: Setpoint): Promise<WriteResult> {
       if (target.kind !== 'battery' && target.kind !== 'pv') return { ok: false, readBackKw: null, detail: `${target.binding}: a ${target.kind} takes no power setpoint` };
@@ -182,7 +191,7 @@ export function createModbusAdapter(target: AdapterTarget, options: ModbusAdapte
     async close() {
       if (closed) return;
       closed = true;
-      if (pollTimer !== null) clearInterval(pollTimer);
+      pollLoop.stop();
       if (retryTimer !== null) clearTimeout(retryTimer);
       const l = link;
       link = null;

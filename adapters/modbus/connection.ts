@@ -43,8 +43,28 @@ interface Shared {
   readonly where: string;
   readonly leases: Set<Lease>;
   readonly ready: Promise<void>;
-  queue: Promise<unknown>;
+  /** Requests waiting for the link, in order; `busy` while one is on the wire. */
+  readonly waiting: Array<() => void>;
+  busy: boolean;
   dead: boolean;
+}
+
+type Callback<T> = (err: unknown, value?: T) => void;
+
+/**
+ * Runs `start` when the link is free, one request at a time. A plain FIFO of callbacks rather
+ * than a chain of promises: a poll of 50 units behind one gateway queues 50 reads, and each
+ * promise layer per read showed in the benchmark (about 15 % of a loopback read).
+ */
+function enqueue(s: Shared, start: (done: () => void) => void): void {
+  if (s.busy) return void s.waiting.push(() => start(next));
+  s.busy = true;
+  start(next);
+  function next(): void {
+    const job = s.waiting.shift();
+    if (job === undefined) s.busy = false;
+    else job();
+  }
 }
 
 function where(endpoint: ModbusEndpoint, unit?: number): string {
@@ -87,7 +107,7 @@ export function createModbusConnections(): ModbusConnections {
     const rtu = new ModbusRTU();
     // Without a listener an 'error' event would throw out of the socket callback.
     rtu.on('error', () => undefined);
-    const s: Shared = { rtu, where: where(endpoint), leases: new Set(), ready: connect(rtu, endpoint, timeoutMs), queue: Promise.resolve(), dead: false };
+    const s: Shared = { rtu, where: where(endpoint), leases: new Set(), ready: connect(rtu, endpoint, timeoutMs), waiting: [], busy: false, dead: false };
     s.ready.then(
       () =>
         rtu.on('close', () => {
@@ -119,42 +139,60 @@ export function createModbusConnections(): ModbusConnections {
       s.leases.add(lease);
       const at = where(endpoint, unit);
 
-      function serial<T>(op: string, fn: () => Promise<T>): Promise<T> {
-        const run = s.queue
-          .then(() => {
-            if (s.dead || !s.leases.has(lease) || !s.rtu.isOpen) throw new VppError('MODBUS_IO', `${at}: not connected`);
-            s.rtu.setID(unit);
+      /** One request through the queue; `op` names it in errors only, so it is built only then. */
+      function request<T>(op: () => string, call: (cb: Callback<T>) => void): Promise<T> {
+        return new Promise<T>((resolve, reject) => {
+          enqueue(s, (done) => {
+            let finished = false;
+            const cb: Callback<T> = (err, value) => {
+              if (finished) return;
+              finished = true;
+              // The next request goes on the wire before this one's caller runs.
+              done();
+              if (err === null || err === undefined) resolve(value as T);
+              else reject(classifyModbusError(`${at}: ${op()}`, err));
+            };
+            if (s.dead || !s.leases.has(lease) || !s.rtu.isOpen) return cb(new VppError('MODBUS_IO', `${at}: not connected`));
             s.rtu.setTimeout(timeoutMs);
-            return fn();
-          })
-          .catch((e: unknown) => {
-            throw classifyModbusError(`${at}: ${op}`, e);
+            try {
+              call(cb);
+            } catch (e) {
+              cb(e);
+            }
           });
-        s.queue = run.catch(() => undefined);
-        return run;
+        });
       }
 
+      const registers =
+        (fc: 3 | 4, what: string) =>
+        (address: number, count: number): Promise<Uint16Array> =>
+          request(
+            () => `${what} ${address}+${count}`,
+            (cb: Callback<Uint16Array>) => {
+              // modbus-serial's typings say err is always set; on success it is null.
+              const got = (err: Error | null, r: { readonly data: number[] } | undefined): void => {
+                if (err !== null || r === undefined) return cb(err ?? new VppError('MODBUS_IO', `${at}: read ${address}+${count} gave no data`));
+                if (r.data.length !== count) return cb(new VppError('MODBUS_IO', `${at}: asked ${count} ${fc === 3 ? '' : 'input '}registers at ${address}, got ${r.data.length}`));
+                cb(null, Uint16Array.from(r.data));
+              };
+              if (fc === 3) s.rtu.writeFC3(unit, address, count, got);
+              else s.rtu.writeFC4(unit, address, count, got);
+            },
+          );
+
       return {
-        readHolding: (address, count) =>
-          serial(`read ${address}+${count}`, async () => {
-            const r = await s.rtu.readHoldingRegisters(address, count);
-            if (r.data.length !== count) throw new VppError('MODBUS_IO', `${at}: asked ${count} registers at ${address}, got ${r.data.length}`);
-            return Uint16Array.from(r.data);
-          }),
-        readInput: (address, count) =>
-          serial(`read input ${address}+${count}`, async () => {
-            const r = await s.rtu.readInputRegisters(address, count);
-            if (r.data.length !== count) throw new VppError('MODBUS_IO', `${at}: asked ${count} input registers at ${address}, got ${r.data.length}`);
-            return Uint16Array.from(r.data);
-          }),
+        readHolding: registers(3, 'read'),
+        readInput: registers(4, 'read input'),
         writeRegister: (address, value) =>
-          serial(`write ${address}`, async () => {
-            await s.rtu.writeRegister(address, value);
-          }),
+          request(
+            () => `write ${address}`,
+            (cb: Callback<void>) => s.rtu.writeFC6(unit, address, value, (err) => cb(err)),
+          ),
         writeRegisters: (address, values) =>
-          serial(`write ${address}+${values.length}`, async () => {
-            await s.rtu.writeRegisters(address, [...values]);
-          }),
+          request(
+            () => `write ${address}+${values.length}`,
+            (cb: Callback<void>) => s.rtu.writeFC16(unit, address, [...values], (err) => cb(err)),
+          ),
         onLost(listener) {
           lease.lost = listener;
         },

@@ -2,11 +2,13 @@ import { Subject } from 'rxjs';
 import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
 import { VppError } from '../../src/domain/errors.js';
 import type { Setpoint } from '../../src/domain/setpoint.js';
-import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
+import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { telemetryOf } from '../telemetry-of.js';
 import { loadProfile, type DeviceProfile } from '../profile.js';
 import { parseModbusUrl } from './binding.js';
 import { sharedModbusConnections, type ModbusConnections, type RegisterClient } from './connection.js';
 import { invertMeter } from './decoders.js';
+import { createPollLoop } from './poll-loop.js';
 import { readProfile, READ_THROUGH_GAP, type ProfileReadState, type ProfileValues } from './profile-read.js';
 import { checkRegisterMap, type RegisterMap } from './register-map.js';
 import { writePowerKw } from './profile-write.js';
@@ -62,7 +64,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
   let link: RegisterClient | null = null;
   let closed = false;
   let polling = false;
-  let pollTimer: NodeJS.Timeout | null = null;
+  const pollLoop = createPollLoop(target.pollIntervalS * 1000, () => poll());
   let retryTimer: NodeJS.Timeout | null = null;
   let backoffMs = backoffMinMs;
   let lastOkAtMs: number | null = null;
@@ -70,7 +72,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
   let lastError: string | null = null;
 
   function emit(values: ProfileValues, atMs: number): void {
-    for (const metric of metrics) telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(values[metric], atMs) });
+    for (const metric of metrics) telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, values[metric], atMs));
   }
 
   async function establish(): Promise<RegisterClient> {
@@ -83,6 +85,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
     if (closed || (from !== null && link !== from)) return; // already handled
     consecutiveErrors++;
     lastError = e instanceof Error ? e.message : String(e);
+    pollLoop.stop();
     emit({}, Date.now());
     if (link !== null) void link.close();
     link = null;
@@ -101,6 +104,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
       link = c;
       backoffMs = backoffMinMs;
       await poll();
+      if (link === c) pollLoop.start();
     } catch (e) {
       fail(null, e);
     }
@@ -134,7 +138,6 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
     async connect() {
       if (closed) throw new VppError('ADAPTER_CLOSED', `${target.binding}: adapter is closed`);
       if (link !== null) return;
-      pollTimer ??= setInterval(() => void poll().catch(() => undefined), target.pollIntervalS * 1000);
       let c: RegisterClient;
       try {
         c = await establish();
@@ -148,6 +151,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
       await poll().catch((e: unknown) => {
         throw unreachable(e);
       });
+      if (link !== null) pollLoop.start();
     },
     async write(setpoint: Setpoint): Promise<WriteResult> {
       const w = map.writes.powerKw;
@@ -159,7 +163,7 @@ export function createModbusProfileAdapter(target: AdapterTarget, options: Modbu
     async close() {
       if (closed) return;
       closed = true;
-      if (pollTimer !== null) clearInterval(pollTimer);
+      pollLoop.stop();
       if (retryTimer !== null) clearTimeout(retryTimer);
       const c = link;
       link = null;

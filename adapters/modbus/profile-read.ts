@@ -45,6 +45,16 @@ export function planProfileReads(readings: readonly RegisterReading[], max: numb
 export interface ProfileReadState {
   /** Registers that may be read through, per function; set to 0 when the device refuses that. */
   readonly gap: Record<RegisterFunction, number>;
+  /** The reads planned for `gap` as it was: made once, again only when a refusal changes the gap. */
+  plan?: { readonly input: number; readonly holding: number; readonly reads: readonly PlannedRead[] };
+}
+
+function planFor(map: RegisterMap, state: ProfileReadState): readonly PlannedRead[] {
+  const p = state.plan;
+  if (p !== undefined && p.input === state.gap.input && p.holding === state.gap.holding) return p.reads;
+  const reads = planProfileReads(map.readings, map.maxReadRegisters, state.gap);
+  state.plan = { input: state.gap.input, holding: state.gap.holding, reads };
+  return reads;
 }
 
 export type ProfileValues = Partial<Record<Metric, number | null>>;
@@ -77,7 +87,7 @@ export async function readProfile(client: Reader, map: RegisterMap, state: Profi
   const take = (r: RegisterReading, words: ArrayLike<number> | null): void => {
     values[r.metric] = words === null ? null : decodeValue(words, r, map.wordOrder);
   };
-  for (const plan of planProfileReads(map.readings, map.maxReadRegisters, state.gap)) {
+  for (const plan of planFor(map, state)) {
     const read = readFn(client, plan.fn);
     try {
       const regs = await read(plan.address, plan.count);

@@ -26,18 +26,34 @@ export function planReads(ranges: readonly RegisterRange[], max = MAX_READ_REGIS
 }
 
 /** Reads every range through the plan and hands each one back as its own array, in order. */
-export async function readRanges(
+export function readRanges(
   read: (address: number, count: number) => Promise<Uint16Array>,
   ranges: readonly RegisterRange[],
 ): Promise<Uint16Array[]> {
+  return readPlanned(read, ranges, planReads(ranges));
+}
+
+/**
+ * readRanges with the plan made once (planReads of the same ranges): an adapter polling the
+ * same ranges many times a second should not sort and merge them on every poll.
+ */
+export async function readPlanned(
+  read: (address: number, count: number) => Promise<Uint16Array>,
+  ranges: readonly RegisterRange[],
+  plan: readonly RegisterRange[],
+): Promise<Uint16Array[]> {
+  // One read covering one range (the common case) is handed back as it came.
+  const only = plan.length === 1 && ranges.length === 1 ? plan[0] : undefined;
+  if (only !== undefined && ranges[0]?.address === only.address && ranges[0].count === only.count) return [await read(only.address, only.count)];
   const out = ranges.map((r) => new Uint16Array(r.count));
-  for (const chunk of planReads(ranges)) {
+  for (const chunk of plan) {
     const data = await read(chunk.address, chunk.count);
-    ranges.forEach((r, i) => {
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i] as RegisterRange;
       const from = Math.max(r.address, chunk.address);
       const to = Math.min(r.address + r.count, chunk.address + chunk.count);
       if (from < to) out[i]?.set(data.subarray(from - chunk.address, to - chunk.address), from - r.address);
-    });
+    }
   }
   return out;
 }

@@ -4,12 +4,13 @@ import { Subject } from 'rxjs';
 import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
 import { VppError } from '../../src/domain/errors.js';
 import type { Setpoint } from '../../src/domain/setpoint.js';
-import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
+import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { telemetryOf } from '../telemetry-of.js';
 import { loadProfile } from '../profile.js';
 import { parseMqttUrl } from './binding.js';
 import { createAcks } from './acks.js';
 import { createLiveness } from './liveness.js';
-import { decodeTelemetry } from './payload.js';
+import { telemetryDecoder } from './payload.js';
 import { checkMqttProfile, fillTopic, profileMetrics } from './profile.js';
 
 /** Where malformed payloads are logged; a pino logger fits. */
@@ -48,6 +49,8 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
   const metrics = profileMetrics(p);
   const invert = target.invert === true && (target.kind === 'meter' || target.kind === 'load');
   const silenceS = p.silenceS ?? 3 * target.pollIntervalS;
+  const silenceMs = silenceS * 1000;
+  const decode = telemetryDecoder(p, metrics);
   const log = options.log ?? stderrLog;
   const liveness = createLiveness(p, vars);
   const acks = p.command === undefined ? null : createAcks(p.command, vars, target.binding);
@@ -58,12 +61,13 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
   let closed = false;
   let allBad = false;
   let silenceTimer: NodeJS.Timeout | null = null;
+  let lastHeardAtMs = 0;
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
 
   function emit(values: Partial<Record<Metric, number | null>>, atMs: number): void {
-    for (const metric of metrics) telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(values[metric], atMs) });
+    for (const metric of metrics) telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, values[metric], atMs));
   }
 
   function problem(message: string, fields: Record<string, unknown> = {}): void {
@@ -81,24 +85,40 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
     emit({}, Date.now());
   }
 
-  function armSilence(): void {
-    if (silenceTimer !== null) clearTimeout(silenceTimer);
-    silenceTimer = setTimeout(() => markBad(`no telemetry on ${telemetryTopic} within ${silenceS} s`), silenceS * 1000);
+  /**
+   * Silence is watched by one timer that, when it fires, re-arms itself for whatever is left of
+   * the window since the last message: re-arming a timer on every message (clearTimeout +
+   * setTimeout) cost more than decoding the message did.
+   */
+  function heard(): void {
+    // Monotonic: a wall-clock step must not stretch or cut the silence window.
+    lastHeardAtMs = performance.now();
+    silenceTimer ??= setTimeout(checkSilence, silenceMs);
+  }
+
+  function checkSilence(): void {
+    silenceTimer = null;
+    if (closed) return;
+    const quietMs = performance.now() - lastHeardAtMs;
+    // Once fired, the next message arms it again.
+    if (quietMs >= silenceMs) markBad(`no telemetry on ${telemetryTopic} within ${silenceS} s`);
+    else silenceTimer = setTimeout(checkSilence, silenceMs - quietMs);
   }
 
   function onTelemetry(payload: Buffer): void {
     if (liveness.offlineReason() !== null) return; // a device said offline: its data waits until it says online
-    const d = decodeTelemetry(p, metrics, payload, Date.now());
+    const nowMs = Date.now();
+    const d = decode(payload, nowMs);
     const values = invert ? { ...d.values, powerKw: d.values.powerKw == null ? d.values.powerKw : -d.values.powerKw, energyImportKwh: d.values.energyExportKwh, energyExportKwh: d.values.energyImportKwh } : d.values;
     if (d.problems.length > 0) problem(`${telemetryTopic}: ${d.problems.join('; ')}`, { topic: telemetryTopic, payload: payload.toString('utf8').slice(0, 200) });
     else {
       consecutiveErrors = 0;
       lastError = null;
-      lastOkAtMs = Date.now();
+      lastOkAtMs = nowMs;
     }
     allBad = false;
     emit(values, d.atMs);
-    armSilence();
+    heard();
   }
 
   function onMessage(topic: string, payload: Buffer): void {
@@ -140,7 +160,7 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
         c.subscribe(topics, { qos: 1 }, (err) => {
           if (err) return settled ? problem(`${target.binding}: subscribe failed: ${err.message}`) : settle(err);
           settle(null);
-          if (!closed) armSilence();
+          if (!closed) heard();
         });
       });
       c.on('error', (err) => (settled ? problem(`${target.binding}: ${err.message}`) : settle(err)));

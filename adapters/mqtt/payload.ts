@@ -3,10 +3,15 @@ import type { MqttField, MqttProfile } from './profile.js';
 
 /** The value at a dotted path (`data.ac.power`) of parsed JSON; undefined when any step is missing. */
 export function getPath(root: unknown, path: string): unknown {
+  return getKeys(root, path.split('.'));
+}
+
+/** getPath with the path already split: telemetry decoding splits each path once, not per message. */
+function getKeys(root: unknown, keys: readonly string[]): unknown {
   let node: unknown = root;
-  for (const key of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    node = (node as Record<string, unknown>)[keys[i] as string];
   }
   return node;
 }
@@ -45,40 +50,57 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
 }
 
+/** Decodes one telemetry payload received at `receivedAtMs`. */
+export type TelemetryDecoder = (payload: Buffer, receivedAtMs: number) => DecodedTelemetry;
+
 /**
- * Decodes a telemetry payload. A missing field or JSON null is a value the device cannot give
- * now (null, never 0); a string, boolean or object where a number belongs is malformed (null and
- * a problem). A payload that is not a JSON object, or whose time field is unreadable, gives
- * every metric null: without a trustworthy time nothing in it can be used.
+ * The decoder of a profile's telemetry, its paths split and fields looked up once, so that a
+ * message costs a JSON.parse and one walk per field. A missing field or JSON null is a value
+ * the device cannot give now (null, never 0); a string, boolean or object where a number
+ * belongs is malformed (null and a problem). A payload that is not a JSON object, or whose
+ * time field is unreadable, gives every metric null: without a trustworthy time nothing in it
+ * can be used.
  */
-export function decodeTelemetry(p: MqttProfile, metrics: readonly Metric[], payload: Buffer, receivedAtMs: number): DecodedTelemetry {
-  const none = (problem: string): DecodedTelemetry => ({ atMs: receivedAtMs, values: {}, problems: [problem] });
-  let doc: unknown;
-  try {
-    doc = JSON.parse(payload.toString('utf8'));
-  } catch (e) {
-    return none(`payload: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return none(`payload: must be a JSON object, got ${describe(JSON.stringify(doc))}`);
-  let atMs = receivedAtMs;
-  if (p.telemetry.time !== undefined) {
-    const raw = getPath(doc, p.telemetry.time.path);
-    const t = typeof raw === 'string' ? Date.parse(raw) : typeof raw === 'number' ? raw : Number.NaN;
-    if (!Number.isFinite(t)) return none(`${p.telemetry.time.path}: must be an ISO 8601 time or epoch ms, got ${describe(raw)}`);
-    atMs = t;
-  }
-  const values: Partial<Record<Metric, number | null>> = {};
-  const problems: string[] = [];
-  for (const metric of metrics) {
+export function telemetryDecoder(p: MqttProfile, metrics: readonly Metric[]): TelemetryDecoder {
+  const timePath = p.telemetry.time?.path;
+  const timeKeys = timePath?.split('.');
+  const fields = metrics.flatMap((metric) => {
     const field = p.telemetry.fields[metric];
-    if (field === undefined) continue;
-    const raw = getPath(doc, field.path);
-    if (typeof raw === 'number' && Number.isFinite(raw)) {
-      values[metric] = toCanonical(field, raw);
-    } else {
-      values[metric] = null;
-      if (raw !== null && raw !== undefined) problems.push(`${field.path}: must be a number or null, got ${describe(raw)}`);
+    return field === undefined ? [] : [{ metric, path: field.path, keys: field.path.split('.'), scale: (field.scale ?? 1) * (field.sign ?? 1) }];
+  });
+  const none = (atMs: number, problem: string): DecodedTelemetry => ({ atMs, values: {}, problems: [problem] });
+  return (payload, receivedAtMs) => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(payload.toString('utf8'));
+    } catch (e) {
+      return none(receivedAtMs, `payload: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
     }
-  }
-  return { atMs, values, problems };
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return none(receivedAtMs, `payload: must be a JSON object, got ${describe(JSON.stringify(doc))}`);
+    let atMs = receivedAtMs;
+    if (timeKeys !== undefined) {
+      const raw = getKeys(doc, timeKeys);
+      const t = typeof raw === 'string' ? Date.parse(raw) : typeof raw === 'number' ? raw : Number.NaN;
+      if (!Number.isFinite(t)) return none(receivedAtMs, `${timePath ?? ''}: must be an ISO 8601 time or epoch ms, got ${describe(raw)}`);
+      atMs = t;
+    }
+    const values: Partial<Record<Metric, number | null>> = {};
+    let problems: string[] | null = null;
+    for (const f of fields) {
+      const raw = getKeys(doc, f.keys);
+      if (typeof raw === 'number' && Number.isFinite(raw)) values[f.metric] = raw * f.scale;
+      else {
+        values[f.metric] = null;
+        if (raw !== null && raw !== undefined) (problems ??= []).push(`${f.path}: must be a number or null, got ${describe(raw)}`);
+      }
+    }
+    return { atMs, values, problems: problems ?? NO_PROBLEMS };
+  };
+}
+
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+/** Decodes one telemetry payload (telemetryDecoder, made for this call). */
+export function decodeTelemetry(p: MqttProfile, metrics: readonly Metric[], payload: Buffer, receivedAtMs: number): DecodedTelemetry {
+  return telemetryDecoder(p, metrics)(payload, receivedAtMs);
 }

@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { AttributeIds, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn, type ClientSession, type ClientSubscription, type DataValue } from 'node-opcua';
+import { AttributeIds, TimestampsToReturn, type ClientMonitoredItem, type DataValue } from 'node-opcua';
 import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
 import { VppError } from '../../src/domain/errors.js';
 import type { Setpoint } from '../../src/domain/setpoint.js';
-import { reading, type Metric, type Telemetry } from '../../src/domain/telemetry.js';
+import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { telemetryOf } from '../telemetry-of.js';
 import { loadProfile } from '../profile.js';
 import { parseOpcuaBinding, type OpcuaSecurityMode } from './binding.js';
 import { opcuaPkiDir } from './certs.js';
-import { ClientCertificateManager } from './client-pki.js';
 import { connectError, message, withTimeout } from './failures.js';
 import { resolveNodes, type ResolvedNodes } from './nodes.js';
+import { acquireOpcuaSession, type SessionUser, type SharedSession, type SharedSubscription } from './shared-session.js';
 import { parseOpcuaSection, type OpcuaNodeRef } from './profile.js';
 import { deviceToCanonical } from './values.js';
 import { writeSetpoint } from './write.js';
@@ -30,9 +31,10 @@ export interface OpcuaAdapterOptions {
  * A device on an OPC UA server, mapped by a profile's `opcua:` section (README.md). Readings
  * arrive by monitored items sampled every pollIntervalS; between changes the last value is
  * re-emitted each interval while the subscription proves alive, since OPC UA only reports
- * changes. A Bad status or a missing value makes that metric `bad`; a lost connection makes
- * every metric `bad` at once, and node-opcua then reconnects and re-creates the session and
- * its subscription by itself.
+ * changes. Devices behind one endpoint (and security mode) share one session and, per
+ * interval, one subscription (shared-session.ts). A Bad status or a missing value makes that
+ * metric `bad`; a lost connection makes every metric `bad` at once, and node-opcua then
+ * reconnects and re-creates the session and its subscription by itself.
  */
 export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterOptions = {}): DeviceAdapter {
   const binding = parseOpcuaBinding(target.binding);
@@ -45,35 +47,35 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
   const pkiDir = options.pkiDir ?? opcuaPkiDir(process.env.VPP_DATA_DIR ?? join(process.cwd(), 'data'));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = Math.max(50, target.pollIntervalS * 1000);
-  const keepAliveCount = 3;
   const metrics: Metric[] = [...section.readings.keys()];
 
   const telemetry$ = new Subject<Telemetry>();
   const values = new Map<Metric, number | null>();
-  let client: OPCUAClient | null = null;
-  let cm: ClientCertificateManager | null = null;
-  let session: ClientSession | null = null;
+  // Metrics emitted since the last re-emission tick: those need no held-value repeat.
+  const fresh = new Set<Metric>();
+  let shared: SharedSession | null = null;
+  let sub: SharedSubscription | null = null;
+  let items: ClientMonitoredItem[] = [];
   let nodes: ResolvedNodes | null = null;
   let linkUp = false;
   let closed = false;
   let tick: NodeJS.Timeout | null = null;
-  let lastPublishAtMs = 0;
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
 
   function emit(metric: Metric, value: number | null, atMs: number): void {
-    telemetry$.next({ siteId: target.siteId, assetId: target.assetId, metric, ...reading(value, atMs) });
+    telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, value, atMs));
   }
 
   function onValue(metric: Metric, ref: OpcuaNodeRef, dv: DataValue): void {
     if (closed) return;
     const atMs = Date.now();
     // A notification is proof the link and the subscription are alive.
-    lastPublishAtMs = atMs;
     linkUp = true;
     const v = dv.statusCode.isGood() ? deviceToCanonical(ref, dv.value.value) : null;
     values.set(metric, v);
+    fresh.add(metric);
     if (v === null) lastError = `${metric}: ${dv.statusCode.isGood() ? 'no numeric value' : dv.statusCode.name}`;
     else {
       lastOkAtMs = atMs;
@@ -94,43 +96,45 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
     }
   }
 
+  const user: SessionUser = {
+    onLost: lost,
+    // Values stay bad until the re-created monitored items report again.
+    onReestablished: () => void (linkUp = true),
+  };
+
   function reemit(): void {
     // Without a publish response (data or keep-alive) for this long the subscription is dead
     // even if the socket looks open: held values would be lies.
-    const silentMs = Date.now() - lastPublishAtMs;
-    if (linkUp && silentMs > (keepAliveCount + 2) * intervalMs) lost(`no publish response for ${silentMs} ms`);
-    if (!linkUp) return;
+    const silentMs = sub === null ? 0 : Date.now() - sub.lastPublishAtMs();
+    if (linkUp && sub !== null && silentMs > sub.deadAfterMs) lost(`no publish response for ${silentMs} ms`);
+    if (!linkUp) return fresh.clear();
     const atMs = Date.now();
-    for (const metric of metrics) emit(metric, values.get(metric) ?? null, atMs);
+    for (const metric of metrics) if (!fresh.has(metric)) emit(metric, values.get(metric) ?? null, atMs);
+    fresh.clear();
   }
 
-  async function subscribe(s: ClientSession, n: ResolvedNodes): Promise<ClientSubscription> {
-    const sub = await s.createSubscription2({
-      requestedPublishingInterval: intervalMs,
-      requestedMaxKeepAliveCount: keepAliveCount,
-      requestedLifetimeCount: keepAliveCount * 10,
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
-    sub.on('keepalive', () => (lastPublishAtMs = Date.now()));
+  async function monitor(sh: SharedSession, n: ResolvedNodes): Promise<void> {
+    const s = await sh.subscription(intervalMs);
+    sub = s;
     for (const r of n.readings) {
-      const item = await sub.monitor({ nodeId: r.nodeId, attributeId: AttributeIds.Value }, { samplingInterval: intervalMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
+      const item = await s.subscription.monitor({ nodeId: r.nodeId, attributeId: AttributeIds.Value }, { samplingInterval: intervalMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
       item.on('changed', (dv: DataValue) => onValue(r.metric, r.ref, dv));
+      items.push(item);
     }
-    return sub;
   }
 
   async function teardown(): Promise<void> {
-    const c = client;
-    const m = cm;
-    client = null;
-    cm = null;
-    session = null;
+    const sh = shared;
+    const mine = items;
+    shared = null;
+    sub = null;
+    items = [];
     nodes = null;
     linkUp = false;
-    if (c !== null) await withTimeout(c.disconnect(), timeoutMs, `${where}: disconnect`).catch(() => undefined);
-    if (m !== null) await m.dispose().catch(() => undefined);
+    if (sh === null) return;
+    // The session may live on for other devices: stop this one's items before letting go.
+    await withTimeout(Promise.all(mine.map((i) => i.terminate())), timeoutMs, `${where}: stop monitoring`).catch(() => undefined);
+    await sh.release();
   }
 
   return {
@@ -138,36 +142,12 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
     telemetry$: telemetry$.asObservable(),
     async connect() {
       if (closed) throw new VppError('ADAPTER_CLOSED', `${where}: adapter is closed`);
-      if (client !== null) return;
-      const m = new ClientCertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: options.trustUnknownServer === true });
-      const c = OPCUAClient.create({
-        applicationName: 'vpp-controller',
-        endpointMustExist: false,
-        securityMode: mode === 'None' ? MessageSecurityMode.None : MessageSecurityMode.SignAndEncrypt,
-        securityPolicy: mode === 'None' ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
-        clientCertificateManager: m,
-        // maxRetry > 0 is what turns node-opcua's reconnection on; reconnection itself retries forever.
-        connectionStrategy: { maxRetry: 1, initialDelay: 200, maxDelay: 5000 },
-        keepSessionAlive: true,
-      });
-      client = c;
-      cm = m;
-      c.on('connection_lost', () => lost('connection lost'));
-      c.on('connection_reestablished', () => {
-        // Values stay bad until the re-created monitored items report again.
-        linkUp = true;
-        lastPublishAtMs = Date.now();
-      });
+      if (shared !== null) return;
       try {
-        const s = await withTimeout(
-          (async () => {
-            await c.connect(binding.endpointUrl);
-            return c.createSession();
-          })(),
-          timeoutMs,
-          `${where}: connect`,
-        );
-        session = s;
+        const sh = await acquireOpcuaSession({ endpointUrl: binding.endpointUrl, mode, pkiDir, trustUnknownServer: options.trustUnknownServer === true }, user, timeoutMs, where);
+        shared = sh;
+        if (closed) return void (await teardown());
+        const s = sh.session;
         const n = await resolveNodes(s, section, { site: target.siteId, asset: target.assetId, device: binding.device, where });
         // One read first: it checks every node exists and gives the first values at once.
         const first = await s.read(n.readings.map((r) => ({ nodeId: r.nodeId, attributeId: AttributeIds.Value })));
@@ -176,10 +156,11 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
         nodes = n;
         linkUp = true;
         n.readings.forEach((r, i) => first[i] !== undefined && onValue(r.metric, r.ref, first[i]));
-        await subscribe(s, n);
+        await monitor(sh, n);
         tick ??= setInterval(reemit, intervalMs);
       } catch (e) {
-        const err = connectError(e, m.lastCheckedCertificate, where, pkiDir);
+        // acquireOpcuaSession has already named an untrusted server certificate (it holds the PKI).
+        const err = connectError(e, null, where, pkiDir);
         consecutiveErrors++;
         lastError = err.message;
         await teardown();
@@ -187,7 +168,7 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
       }
     },
     async write(setpoint: Setpoint): Promise<WriteResult> {
-      const s = session;
+      const s = shared?.session ?? null;
       const n = nodes;
       if (s === null || n === null || !linkUp) return { ok: false, readBackKw: null, detail: `${where}: not connected (${lastError ?? 'no session'})` };
       try {
