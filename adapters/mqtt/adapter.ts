@@ -65,6 +65,7 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
+  let skewReported = false;
 
   function emit(values: Partial<Record<Metric, number | null>>, atMs: number): void {
     for (const metric of metrics) telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, values[metric], atMs));
@@ -109,6 +110,10 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
     if (liveness.offlineReason() !== null) return; // a device said offline: its data waits until it says online
     const nowMs = Date.now();
     const d = decode(payload, nowMs);
+    if (d.clockSkewMs !== undefined && !skewReported) {
+      skewReported = true;
+      log.warn({ binding: target.binding, clockSkewS: Math.round(d.clockSkewMs / 1000) }, `${telemetryTopic}: the device clock is ${Math.round(d.clockSkewMs / 1000)} s off; its readings are stamped on arrival`);
+    }
     const values = invert ? { ...d.values, powerKw: d.values.powerKw == null ? d.values.powerKw : -d.values.powerKw, energyImportKwh: d.values.energyExportKwh, energyExportKwh: d.values.energyImportKwh } : d.values;
     if (d.problems.length > 0) problem(`${telemetryTopic}: ${d.problems.join('; ')}`, { topic: telemetryTopic, payload: payload.toString('utf8').slice(0, 200) });
     else {

@@ -44,7 +44,12 @@ export interface DecodedTelemetry {
   readonly values: Partial<Record<Metric, number | null>>;
   /** Fields that held something other than a number or null: each names the field and the value seen. */
   readonly problems: readonly string[];
+  /** Device time minus arrival, ms, when it was beyond the profile's maxSkewS and the message was stamped on arrival. */
+  readonly clockSkewMs?: number;
 }
+
+/** Device clocks further off than this are not trusted by default (profile `time.maxSkewS`). */
+export const DEFAULT_MAX_CLOCK_SKEW_S = 300;
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
@@ -64,6 +69,7 @@ export type TelemetryDecoder = (payload: Buffer, receivedAtMs: number) => Decode
 export function telemetryDecoder(p: MqttProfile, metrics: readonly Metric[]): TelemetryDecoder {
   const timePath = p.telemetry.time?.path;
   const timeKeys = timePath?.split('.');
+  const maxSkewMs = (p.telemetry.time?.maxSkewS ?? DEFAULT_MAX_CLOCK_SKEW_S) * 1000;
   const fields = metrics.flatMap((metric) => {
     const field = p.telemetry.fields[metric];
     return field === undefined ? [] : [{ metric, path: field.path, keys: field.path.split('.'), scale: (field.scale ?? 1) * (field.sign ?? 1) }];
@@ -78,11 +84,15 @@ export function telemetryDecoder(p: MqttProfile, metrics: readonly Metric[]): Te
     }
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return none(receivedAtMs, `payload: must be a JSON object, got ${describe(JSON.stringify(doc))}`);
     let atMs = receivedAtMs;
+    let clockSkewMs: number | undefined;
     if (timeKeys !== undefined) {
       const raw = getKeys(doc, timeKeys);
       const t = typeof raw === 'string' ? Date.parse(raw) : typeof raw === 'number' ? raw : Number.NaN;
       if (!Number.isFinite(t)) return none(receivedAtMs, `${timePath ?? ''}: must be an ISO 8601 time or epoch ms, got ${describe(raw)}`);
-      atMs = t;
+      // A device whose clock is off (never set, or a simulator on its own calendar) would put its
+      // readings at the wrong place in the store: its readings are stamped on arrival instead.
+      if (Math.abs(t - receivedAtMs) > maxSkewMs) clockSkewMs = t - receivedAtMs;
+      else atMs = t;
     }
     const values: Partial<Record<Metric, number | null>> = {};
     let problems: string[] | null = null;
@@ -94,7 +104,7 @@ export function telemetryDecoder(p: MqttProfile, metrics: readonly Metric[]): Te
         if (raw !== null && raw !== undefined) (problems ??= []).push(`${f.path}: must be a number or null, got ${describe(raw)}`);
       }
     }
-    return { atMs, values, problems: problems ?? NO_PROBLEMS };
+    return { atMs, values, problems: problems ?? NO_PROBLEMS, ...(clockSkewMs !== undefined ? { clockSkewMs } : {}) };
   };
 }
 

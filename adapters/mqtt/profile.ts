@@ -20,7 +20,16 @@ const MqttSection = Type.Object(
     telemetry: Type.Object(
       {
         topic: Template,
-        time: Type.Optional(Type.Object({ path: Path }, { additionalProperties: false })),
+        time: Type.Optional(
+          Type.Object(
+            {
+              path: Path,
+              /** A device time further than this from arrival is a wrong clock: stamp on arrival. Default 300. */
+              maxSkewS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         fields: Type.Object(Object.fromEntries(METRICS.map((m) => [m, Type.Optional(Field)])) as Record<Metric, Type.TOptional<typeof Field>>, {
           additionalProperties: false,
           minProperties: 1,
