@@ -10,6 +10,8 @@ import { modeRoutes } from './routes/modes.js';
 import { siteRoutes } from './routes/sites.js';
 import { streamRoutes, streamTokenFromQuery, type StreamOptions } from './routes/stream.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { addOpenAdrSchemas } from './openadr/index.js';
+import { openAdrRoutes } from './routes/openadr-routes.js';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -59,6 +61,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  addOpenAdrSchemas(app);
   // After swagger (so /docs lists the token endpoint), before the routes (whose guards it attaches).
   // EventSource cannot set headers: the stream's ?access_token= must become one before auth runs.
   app.addHook('onRequest', streamTokenFromQuery);
@@ -77,6 +80,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
       });
       await api.register(flexibilityRoutes(deps));
       await api.register(streamRoutes(deps, options.stream));
+      // OpenADR 3.0.1 programs, events, vens, resources: they live in the registry.
+      const registry = deps.registry;
+      if (registry !== undefined) await api.register(openAdrRoutes({ registry, nowMs: deps.nowMs }));
     },
     { prefix: '/api/v1' },
   );

@@ -5,7 +5,7 @@ import { buildApp, type AdapterStatus, type SiteView } from '../api/index.js';
 import type { VppConfig } from '../config/index.js';
 import { siteState$ } from '../core/index.js';
 import type { DeviceAdapter, ModeLog, SiteState } from '../domain/index.js';
-import { DEFAULT_DATA_DIR, openRegistry, openStore, type TimeSeriesStore } from '../store/index.js';
+import { DEFAULT_DATA_DIR, openRegistry, openStore, seedVens, type TimeSeriesStore } from '../store/index.js';
 import { startControlLoop } from './control-loop.js';
 import { createLivePlanner } from './live-planner.js';
 import type { Logger } from './logger.js';
@@ -97,6 +97,7 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
     );
 
     const modes = createModeTable(sim.sites.map((cs) => cs.site), modeLog ?? registry.modes, log);
+    seedVens(registry, sim.sites.map((cs) => cs.site)); // configured sites appear as OpenADR vens (venName = site id)
     // Sites with a tariff are planned (issue 6); the demo's calendar is its simulated clock, and
     // the store's history from before this run is another run's simulated world.
     const planner = createLivePlanner({

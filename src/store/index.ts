@@ -18,7 +18,8 @@ export { SqliteStore, DEFAULT_DATA_DIR, DEFAULT_SQLITE_FILE, SCHEMA_VERSION } fr
 export type { SqliteStoreOptions } from './sqlite/index.js';
 export { InfluxStore, SITE_LEVEL_TAG } from './influx/index.js';
 export type { InfluxStoreOptions } from './influx/index.js';
-export { openRegistry, CLIENT_ROLES, REGISTRY_FILE, REGISTRY_SCHEMA_VERSION } from './registry/index.js';
+export { openRegistry, CLIENT_ROLES, REGISTRY_FILE, REGISTRY_SCHEMA_VERSION, seedVens } from './registry/index.js';
+export type { EventRecord, EventRepository, OpenAdrBody, OpenAdrListFilter, OpenAdrRecord, OpenAdrRepository } from './registry/index.js';
 export type { ClientRecord, ClientRepository, ClientRole, NewClient, NewClientInput, Registry, RegistryOptions } from './registry/index.js';
 
 export type StoreConfig =

@@ -8,3 +8,5 @@ export {
   type NewClientInput,
 } from './clients.js';
 export { MIGRATIONS, REGISTRY_SCHEMA_VERSION, type Migration } from './migrations.js';
+export { openAdrRepositories, seedVens, type EventRecord, type EventRepository, type OpenAdrRepositories } from './openadr-repos.js';
+export type { OpenAdrBody, OpenAdrListFilter, OpenAdrRecord, OpenAdrRepository } from './openadr-table.js';

@@ -27,13 +27,15 @@ export interface OpenAdrListFilter {
   readonly visibleToVen?: string;
   /** Exact match on an indexed column of the table (`program_id`, `ven_name`, ...). */
   readonly columns?: Readonly<Record<string, string>>;
+  /** Also rows the table hides from lists (cancelled events); default false. */
+  readonly includeHidden?: boolean;
 }
 
 export interface OpenAdrRepository {
   /** Inserts `body` (which carries its `id`); VppError REGISTRY_CONFLICT on a duplicate id or unique name. */
   create(body: OpenAdrBody, atMs: number): OpenAdrRecord;
   get(id: string): OpenAdrRecord | null;
-  /** Oldest first (created time, then id). */
+  /** Oldest first (created time, then insertion order), so pages stay stable. */
   list(filter?: OpenAdrListFilter): OpenAdrRecord[];
   count(): number;
   /** Replaces the body; null when there is no such id. The id and created time are kept. */
@@ -48,6 +50,8 @@ export interface TableSpec {
   readonly kind: string;
   /** column -> [body field, required]. */
   readonly columns: Readonly<Record<string, readonly [field: string, required: boolean]>>;
+  /** SQL condition of the rows lists show unless asked for hidden ones. */
+  readonly visibleWhere?: string;
 }
 
 const OBJECT_ID = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -101,7 +105,7 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
   }
 
   list(filter: OpenAdrListFilter = {}): OpenAdrRecord[] {
-    const where: string[] = [];
+    const where: string[] = filter.includeHidden === true || this.spec.visibleWhere === undefined ? [] : [this.spec.visibleWhere];
     const args: unknown[] = [];
     for (const [col, value] of Object.entries(filter.columns ?? {})) {
       if (!this.cols.includes(col)) throw new VppError('REGISTRY_QUERY_INVALID', `${this.spec.table}: no filter column ${col}`);
@@ -126,7 +130,7 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     if (!Number.isInteger(skip) || skip < 0) this.fail('skip', skip);
     if (filter.limit !== undefined && (!Number.isInteger(limit) || limit < 0)) this.fail('limit', limit);
     const sql = `SELECT id, created_ms, modified_ms, body FROM ${this.spec.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_ms, id LIMIT ? OFFSET ?`;
+      ORDER BY created_ms, rowid LIMIT ? OFFSET ?`;
     return (this.db.prepare(sql).all(...args, limit, skip) as Row[]).map((r) => this.toRecord(r));
   }
 

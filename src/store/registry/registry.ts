@@ -6,12 +6,14 @@ import type { ModeLog } from '../../domain/index.js';
 import { SqliteClientRepository, type ClientRepository } from './clients.js';
 import { migrate } from './migrations.js';
 import { SqliteModeLog } from './modes.js';
+import { openAdrRepositories, type EventRepository } from './openadr-repos.js';
+import type { OpenAdrRepository } from './openadr-table.js';
 
 export const REGISTRY_FILE = 'registry.db';
 
 /**
  * Everything the controller knows that is not a time series: API clients, operating-mode
- * changes, and (tables ready, repositories to come) OpenADR programs, events, vens, resources,
+ * changes, OpenADR programs, events, vens, resources (and, tables ready, repositories to come)
  * enrolments, reports and subscriptions. Embedded SQLite now; the same interface over
  * PostgreSQL for scale-out.
  */
@@ -19,6 +21,11 @@ export interface Registry {
   readonly file: string;
   readonly clients: ClientRepository;
   readonly modes: ModeLog;
+  /** OpenADR objects, kept whole as JSON (the API validates them against the 3.0.1 schemas first). */
+  readonly programs: OpenAdrRepository;
+  readonly events: EventRepository;
+  readonly vens: OpenAdrRepository;
+  readonly resources: OpenAdrRepository;
   close(): void;
 }
 
@@ -54,6 +61,7 @@ export function openRegistry(options: RegistryOptions): Registry {
     file,
     clients: new SqliteClientRepository(open, file, nowMs),
     modes: new SqliteModeLog(open, file),
+    ...openAdrRepositories(open, file),
     close: () => {
       if (open.open) open.close();
     },

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VppError } from '../../domain/index.js';
+import { formatDateTime } from '../../events/index.js';
+import type { OpenAdrBody, OpenAdrListFilter, OpenAdrRecord, Registry } from '../../store/index.js';
+import { openAdrReturnedSchemaIds, type OpenAdrKind } from '../openadr/index.js';
+import { problem, sendProblem } from '../problem.js';
+
+export interface OpenAdrRouteDeps {
+  readonly registry: Registry;
+  readonly nowMs: () => number;
+}
+
+/** The spec's list parameters; `limit` is 0..50 as 3.0.1 says, default 50 (the spec gives none). */
+export const PAGE_PARAMS = {
+  skip: { type: 'integer', minimum: 0, maximum: 2_147_483_647, default: 0, description: 'records to skip' },
+  limit: { type: 'integer', minimum: 0, maximum: 50, default: 50, description: 'most records to return (0..50)' },
+} as const;
+
+export const TARGET_PARAMS = {
+  targetType: { type: 'string', maxLength: 128, description: 'only objects with a target of this type, e.g. VEN_NAME, GROUP' },
+  targetValues: { type: 'array', items: { type: 'string', maxLength: 128 }, maxItems: 50, description: 'with targetType: one of these values' },
+} as const;
+
+export interface ListQuery {
+  readonly skip: number;
+  readonly limit: number;
+  readonly targetType?: string;
+  readonly targetValues?: string[];
+}
+
+export function listQuerySchema(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'object', properties: { ...PAGE_PARAMS, ...TARGET_PARAMS, ...extra } };
+}
+
+export function idParams(...names: string[]): Record<string, unknown> {
+  const properties = Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 128 }]));
+  return { type: 'object', properties, required: names };
+}
+
+const ProblemSchema = {
+  type: 'object',
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+};
+const PROBLEMS = Object.fromEntries([400, 401, 403, 404, 409].map((s) => [s, ProblemSchema]));
+
+/** Response schemas for /docs (the OpenADR serializer sends JSON as is; tests check conformance). */
+export function responses(kind: OpenAdrKind, ok: 200 | 201, list = false): Record<number, unknown> {
+  const one = { $ref: openAdrReturnedSchemaIds[kind] };
+  return { [ok]: list ? { type: 'array', items: one } : one, ...PROBLEMS };
+}
+
+export function filterOf(q: ListQuery): OpenAdrListFilter {
+  return {
+    skip: q.skip,
+    limit: q.limit,
+    ...(q.targetType === undefined ? {} : { targetType: q.targetType }),
+    ...(q.targetValues === undefined ? {} : { targetValues: q.targetValues }),
+  };
+}
+
+/**
+ * The object as stored and returned: the body as sent (the spec allows fields it does not
+ * name, and an OpenADR client may rely on its extensions coming back) with the server-filled
+ * fields overwritten, whatever the client put there.
+ */
+export function stamp(body: unknown, objectType: string, id: string, createdMs: number, modifiedMs: number): OpenAdrBody {
+  return {
+    ...(body as Record<string, unknown>),
+    id,
+    objectType,
+    createdDateTime: formatDateTime(createdMs),
+    modificationDateTime: formatDateTime(modifiedMs),
+  };
+}
+
+export function newId(): string {
+  return randomUUID();
+}
+
+/** The site id a `site` client is bound to; undefined for other callers. */
+export function siteClientOf(req: FastifyRequest): string | undefined {
+  const p = req.principal;
+  return p !== null && p.role === 'site' ? (p.siteId ?? '') : undefined;
+}
+
+export function notFound(reply: FastifyReply, what: string, id: string): FastifyReply {
+  return sendProblem(reply, problem(404, `no ${what} ${JSON.stringify(id)}`));
+}
+
+export function badField(reply: FastifyReply, field: string, why: string): FastifyReply {
+  return sendProblem(reply, problem(400, `body.${field}: ${why}`, 'validation'));
+}
+
+/** Maps refusals from the registry and the events mapping; anything else is a real failure. */
+export function sendRefusal(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof VppError) {
+    if (err.code === 'REGISTRY_CONFLICT') return sendProblem(reply, problem(409, err.message));
+    if (err.code === 'REGISTRY_OBJECT_INVALID' || err.code === 'EVENTS_INVALID' || err.code === 'REGISTRY_REFERENCE') {
+      return sendProblem(reply, problem(400, `body: ${err.message}`, 'validation'));
+    }
+  }
+  throw err;
+}
+
+export function bodyOf(r: OpenAdrRecord): OpenAdrBody {
+  return r.body;
+}
+
+/** Whether a site's ven may see an object: named by VEN_NAME, or addressed to no ven or group (all enrolled). */
+export function visibleToVen(body: OpenAdrBody, venName: string): boolean {
+  const targets = Array.isArray(body['targets']) ? (body['targets'] as unknown[]) : [];
+  const maps = targets.filter((t): t is { type: unknown; values: unknown } => typeof t === 'object' && t !== null);
+  const addressed = maps.filter((t) => t.type === 'VEN_NAME' || t.type === 'GROUP');
+  return addressed.length === 0 || addressed.some((t) => t.type === 'VEN_NAME' && Array.isArray(t.values) && t.values.includes(venName));
+}
