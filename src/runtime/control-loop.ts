@@ -53,6 +53,11 @@ const DEADBAND_KW = 0.01;
  * The controller that writes sees only the auto batteries: a battery in another mode is part
  * of the metered load, so the auto ones still keep the site's grid limit around it.
  */
+/** A setpoint change at least this large waits for readings taken after it (see `settling`). */
+const SIGNIFICANT_CHANGE_KW = 1;
+/** ... but never longer than this. */
+const SETTLE_MAX_MS = 3000;
+
 export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
   const { sites, latest, adapters, store, log, modes } = deps;
   const revertS = Object.assign({}, ...sites.map((s) => s.revertS)) as Record<string, number>;
@@ -64,6 +69,8 @@ export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
   const followers = new Map<string, Controller<PlanFollowingState>>();
   const pending = new Set<Promise<unknown>>();
   const lastNote = new Map<string, string>();
+  const lastChangeAtMs = new Map<string, number>();
+  const lastWrittenKw = new Map<string, number>();
   const lastMode = new Map<string, OperatingMode>();
   const lastSetting = new Map<string, string>();
   const toRelease = new Set<string>();
@@ -168,6 +175,7 @@ export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
     const isBattery = (id: string) => site.assets.some((a) => a.id === id && a.kind === 'battery');
     const modeOf = (id: string) => effective.get(id)?.mode;
     const autoSite: Site = { ...site, assets: site.assets.filter((a) => a.kind !== 'battery' || modeOf(a.id) === 'auto') };
+    if (settling(site.id, autoSite, state, nowMs)) return;
     const signals = deps.signals?.(site.id, nowMs) ?? [];
     const dr = signals.length === 0 ? undefined : obligationsFrom(signals, site);
     // The plan is made for the batteries the writing controller sees (the auto ones).
@@ -182,7 +190,35 @@ export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
     const plan = planModes({ site, state, nowMs, modes: effective, autoSetpoints: live.setpoints, shadowSetpoints });
     note(site.id, [...(dr?.notes ?? []), ...(live.notes ?? []), ...plan.notes]);
     track(writer.apply(plan.write, nowMs));
+    noteChanges(site.id, plan.write, nowMs);
     recordShadow(plan.shadow);
+  };
+
+  /**
+   * The grid meter and the batteries are polled apart: right after a setpoint change one may
+   * show the change and the other not yet, and the import without batteries (grid − battery)
+   * read from them is off by the change — the loop then swings back and forth for a few cycles.
+   * So a site whose grid or auto-battery readings predate its last significant change holds its
+   * setpoints (the writer keeps them alive) until fresh readings arrive, for SETTLE_MAX_MS at most:
+   * a device that stops reporting must not freeze the loop (its readings go stale, then it is
+   * dropped, and the site's hard limits rule again).
+   */
+  const settling = (siteId: string, autoSite: Site, state: SiteState, nowMs: number): boolean => {
+    const changedAtMs = lastChangeAtMs.get(siteId);
+    if (changedAtMs === undefined || nowMs - changedAtMs >= SETTLE_MAX_MS) return false;
+    const times = [state.gridPowerKw, ...autoSite.assets.filter((a) => a.kind === 'battery').map((a) => state.assets[a.id]?.readings.powerKw)]
+      .filter((r) => r !== undefined && r.quality === 'good')
+      .map((r) => r?.atMs ?? 0);
+    return times.some((t) => t < changedAtMs);
+  };
+
+  const noteChanges = (siteId: string, written: readonly Setpoint[], nowMs: number) => {
+    for (const sp of written) {
+      const key = `${siteId}/${sp.assetId}`;
+      const before = lastWrittenKw.get(key);
+      lastWrittenKw.set(key, sp.powerKw);
+      if (before === undefined ? Math.abs(sp.powerKw) >= SIGNIFICANT_CHANGE_KW : Math.abs(sp.powerKw - before) >= SIGNIFICANT_CHANGE_KW) lastChangeAtMs.set(siteId, nowMs);
+    }
   };
 
   const cycle = () => {
