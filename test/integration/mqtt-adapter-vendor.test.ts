@@ -54,6 +54,9 @@ function next(adapter: DeviceAdapter, metric: Metric, pred: (t: Telemetry) => bo
   return firstValueFrom(adapter.telemetry$.pipe(filter((t) => t.metric === metric && pred(t))));
 }
 
+// Device times near ours: a device clock off by more than the profile's maxSkewS (300 s) is ignored.
+const T = Date.now();
+
 describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () => {
   let broker: InProcessBroker | null = null;
   let adapter: DeviceAdapter | null = null;
@@ -82,10 +85,10 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
   it('converts vendor scale and sign once: 12 300 W generated reads -12.3 kW at the device time', async () => {
     const { a, d } = await setup();
     const burst = firstValueFrom(a.telemetry$.pipe(take(2), toArray()));
-    await publish(d, JSON.stringify({ ts: 1_752_559_200_000, data: { p_w: 12_300, e_wh: 5_400_200 } }));
+    await publish(d, JSON.stringify({ ts: T, data: { p_w: 12_300, e_wh: 5_400_200 } }));
     expect(await burst).toEqual([
-      { siteId: 'site-9', assetId: 'inv1', metric: 'powerKw', value: -12.3, quality: 'good', atMs: 1_752_559_200_000 },
-      { siteId: 'site-9', assetId: 'inv1', metric: 'energyExportKwh', value: 5400.2, quality: 'good', atMs: 1_752_559_200_000 },
+      { siteId: 'site-9', assetId: 'inv1', metric: 'powerKw', value: -12.3, quality: 'good', atMs: T },
+      { siteId: 'site-9', assetId: 'inv1', metric: 'energyExportKwh', value: 5400.2, quality: 'good', atMs: T },
     ]);
   });
 
@@ -98,7 +101,7 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
     expect(a.health().lastError).toContain('not valid JSON');
 
     bad = firstValueFrom(a.telemetry$.pipe(take(2), toArray()));
-    await publish(d, JSON.stringify({ ts: 1, data: { p_w: '12300', e_wh: 10 } }));
+    await publish(d, JSON.stringify({ ts: T + 1, data: { p_w: '12300', e_wh: 10 } }));
     expect((await bad).map((t) => [t.metric, t.value, t.quality])).toEqual([['powerKw', null, 'bad'], ['energyExportKwh', 0.01, 'good']]);
     expect(a.health()).toMatchObject({ consecutiveErrors: 2, lastError: 'acme/site-9/inv1/state: data.p_w: must be a number or null, got "12300"' });
 
@@ -108,15 +111,15 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
     expect(a.health().consecutiveErrors).toBe(3);
 
     const good = next(a, 'powerKw');
-    await publish(d, JSON.stringify({ ts: 2, data: { p_w: 500, e_wh: 10 } }));
-    expect(await good).toMatchObject({ value: -0.5, quality: 'good', atMs: 2 });
+    await publish(d, JSON.stringify({ ts: T + 2, data: { p_w: 500, e_wh: 10 } }));
+    expect(await good).toMatchObject({ value: -0.5, quality: 'good', atMs: T + 2 });
     expect(a.health()).toMatchObject({ connected: true, consecutiveErrors: 0, lastError: null });
   });
 
   it('silence beyond silenceS makes every metric bad', async () => {
     const { a, d } = await setup('acme-quiet');
     const good = next(a, 'powerKw');
-    await publish(d, JSON.stringify({ ts: 2, data: { p_w: 500, e_wh: 10 } }));
+    await publish(d, JSON.stringify({ ts: T + 2, data: { p_w: 500, e_wh: 10 } }));
     await good;
     const bad = await next(a, 'powerKw', (t) => t.quality === 'bad');
     expect(bad.value).toBeNull();
@@ -166,7 +169,7 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
     device = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
     const good = next(a, 'powerKw', (t) => t.quality === 'good');
     // Retained, so the adapter gets it whenever its reconnect and re-subscription complete.
-    await device.publishAsync('acme/site-9/inv1/state', JSON.stringify({ ts: 3, data: { p_w: 100, e_wh: 1 } }), { qos: 1, retain: true });
+    await device.publishAsync('acme/site-9/inv1/state', JSON.stringify({ ts: T + 3, data: { p_w: 100, e_wh: 1 } }), { qos: 1, retain: true });
     expect(await good).toMatchObject({ value: -0.1, quality: 'good' });
     expect(a.health().connected).toBe(true);
   });

@@ -6,7 +6,8 @@ import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
 import { startMqttSimulator, type MqttSimulator } from '../../simulators/servers/index.js';
 import { fakeBattery } from '../helpers/sim-devices.js';
 
-const T0 = Date.parse('2025-07-15T06:00:00Z');
+// The simulated device's clock, a minute behind ours: within the adapter's 300 s clock-skew allowance.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 const BATTERY_METRICS: readonly Metric[] = ['powerKw', 'socPct', 'availableChargeKw', 'availableDischargeKw', 'setpointKw'];
 const quiet = { warn: () => undefined };
 
