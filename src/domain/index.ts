@@ -12,3 +12,5 @@ export * from './dr-signal.js';
 export * from './program.js';
 export * from './dr-event.js';
 export * from './openadr.js';
+export * from './local-time.js';
+export * from './input-checks.js';

@@ -1,29 +1,9 @@
-import { VppError } from '../domain/index.js';
+import { inputChecks } from '../domain/index.js';
 
 /** Stable code of every refusal of an events input; the message names the field and the value. */
 export const EVENTS_INVALID = 'EVENTS_INVALID';
 
-export function invalid(field: string, rule: string, value: unknown): VppError {
-  const shown = typeof value === 'number' || value === null || value === undefined ? String(value) : JSON.stringify(value);
-  return new VppError(EVENTS_INVALID, `events: ${field} ${rule}, got ${shown}`);
-}
-
-export function finiteAt(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'must be a finite number', value);
-  return value;
-}
-
-export function atLeastAt(field: string, value: unknown, min: number): number {
-  const v = finiteAt(field, value);
-  if (v < min) throw invalid(field, `must be >= ${min}`, v);
-  return v;
-}
-
-export function positiveAt(field: string, value: unknown): number {
-  const v = finiteAt(field, value);
-  if (!(v > 0)) throw invalid(field, 'must be > 0', v);
-  return v;
-}
+export const { invalid, finite: finiteAt, atLeast: atLeastAt, positive: positiveAt } = inputChecks(EVENTS_INVALID, 'events');
 
 export function countAt(field: string, value: unknown): number {
   const v = finiteAt(field, value);

@@ -1,29 +1,9 @@
-import { VppError } from '../domain/index.js';
+import { inputChecks } from '../domain/index.js';
 
 /** Stable code of every refusal of an M&V input; the message names the field and the value. */
 export const MV_INVALID_INPUT = 'MV_INVALID_INPUT';
 
-export function invalidInput(field: string, rule: string, value: unknown): VppError {
-  const shown = typeof value === 'number' || value === null || value === undefined ? String(value) : JSON.stringify(value);
-  return new VppError(MV_INVALID_INPUT, `mv: ${field} ${rule}, got ${shown}`);
-}
-
-export function finite(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidInput(field, 'must be a finite number', value);
-  return value;
-}
-
-export function atLeast(field: string, value: unknown, min: number): number {
-  const v = finite(field, value);
-  if (v < min) throw invalidInput(field, `must be >= ${min}`, v);
-  return v;
-}
-
-export function positive(field: string, value: unknown): number {
-  const v = finite(field, value);
-  if (!(v > 0)) throw invalidInput(field, 'must be > 0', v);
-  return v;
-}
+export const { invalid: invalidInput, finite, atLeast, positive } = inputChecks(MV_INVALID_INPUT, 'mv');
 
 export function positiveInteger(field: string, value: unknown): number {
   const v = finite(field, value);

@@ -1,4 +1,8 @@
+import { isTimeZone, localMinuteOfDay } from '../domain/index.js';
 import { finite, invalidInput } from './validate.js';
+
+// Re-exported: schedule's public index and flexibility.ts have always offered it from here.
+export { localMinuteOfDay };
 
 /** A time-of-use period (峰/平/谷) in site local time: minutes after local midnight, [fromMin, toMin). */
 export interface TouPeriod {
@@ -14,31 +18,6 @@ export interface CarbonPoint {
 }
 
 const MIN_PER_DAY = 1440;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timezone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timezone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', hour: 'numeric', minute: 'numeric' });
-    } catch {
-      throw invalidInput('timezone', 'must be an IANA time zone', timezone);
-    }
-    formatters.set(timezone, f);
-  }
-  return f;
-}
-
-/** Minutes after local midnight at `atMs` in `timezone`; Intl applies the zone's DST rules. */
-export function localMinuteOfDay(atMs: number, timezone: string): number {
-  let hour = NaN;
-  let minute = NaN;
-  for (const p of formatter(timezone).formatToParts(new Date(atMs))) {
-    if (p.type === 'hour') hour = Number(p.value);
-    if (p.type === 'minute') minute = Number(p.value);
-  }
-  return hour * 60 + minute;
-}
 
 /** Throws unless the periods are sorted and cover 00:00-24:00 without gap or overlap. */
 export function checkTouPeriods(periods: readonly TouPeriod[]): void {
@@ -61,6 +40,7 @@ export function checkTouPeriods(periods: readonly TouPeriod[]): void {
  */
 export function touPricePerSlot(periods: readonly TouPeriod[], startMs: number, slotS: number, slots: number, timezone: string): number[] {
   checkTouPeriods(periods);
+  if (!isTimeZone(timezone)) throw invalidInput('timezone', 'must be an IANA time zone', timezone);
   const out: number[] = [];
   for (let k = 0; k < slots; k++) {
     const minute = localMinuteOfDay(startMs + k * slotS * 1000, timezone);

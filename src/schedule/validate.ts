@@ -1,24 +1,12 @@
-import { VppError } from '../domain/index.js';
+import { inputChecks } from '../domain/index.js';
 import type { PlanBattery, PlanInput } from './types.js';
 
 /** Stable code of every refusal of a planner input; the message names the field and the value. */
 export const SCHEDULE_INVALID_INPUT = 'SCHEDULE_INVALID_INPUT';
 
-export function invalidInput(field: string, rule: string, value: unknown): VppError {
-  const shown = typeof value === 'number' || value === null || value === undefined ? String(value) : JSON.stringify(value);
-  return new VppError(SCHEDULE_INVALID_INPUT, `schedule: ${field} ${rule}, got ${shown}`);
-}
-
-export function finite(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidInput(field, 'must be a finite number', value);
-  return value;
-}
-
-function atLeast(field: string, value: unknown, min: number): number {
-  const v = finite(field, value);
-  if (v < min) throw invalidInput(field, `must be >= ${min}`, v);
-  return v;
-}
+const checks = inputChecks(SCHEDULE_INVALID_INPUT, 'schedule');
+export const { invalid: invalidInput, finite } = checks;
+const { atLeast } = checks;
 
 /** A limit may be +Infinity (none); NaN and negative values are refused. */
 function limit(field: string, value: unknown): number {
