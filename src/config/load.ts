@@ -54,6 +54,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const site = buildSite(s, base, simulated, problems);
     if (site !== null) sites.push(site);
   });
+  if (simulated) uniqueSimulatedIds(cfg.sites, problems);
   const overrides = applyEnv(cfg, env, problems);
   if (cfg.simulation !== undefined && Number.isNaN(Date.parse(cfg.simulation.startAt))) {
     problems.push({ path: 'simulation.startAt', message: `not a valid date-time, got ${JSON.stringify(cfg.simulation.startAt)}` });
@@ -239,4 +240,23 @@ function applyEnv(cfg: Static<typeof ConfigSchema>, env: NodeJS.ProcessEnv, prob
     store = { kind: 'sqlite', dataDir };
   }
   return { port, store };
+}
+
+/**
+ * The simulators know a device by its id alone (a scenario's faults name devices that way), so a
+ * simulated config may not give two sites' assets the same id: the two would become one device.
+ */
+function uniqueSimulatedIds(sites: ReadonlyArray<{ readonly assets: readonly unknown[] }>, problems: ConfigProblem[]): void {
+  const seen = new Map<string, string>();
+  sites.forEach((s, i) =>
+    s.assets.forEach((a, j) => {
+      const id = (a as { id?: unknown }).id;
+      if (typeof id !== 'string') return;
+      const first = seen.get(id);
+      const here = `sites[${i}].assets[${j}]`;
+      if (first !== undefined && !first.startsWith(`sites[${i}].`)) {
+        problems.push({ path: `${here}.id`, message: `must be unique across the sites of a simulated config (the simulators know a device by its id), got '${id}' (also ${first})` });
+      } else if (first === undefined) seen.set(id, here);
+    }),
+  );
 }
