@@ -82,7 +82,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
       await api.register(streamRoutes(deps, options.stream));
       // OpenADR 3.0.1 programs, events, vens, resources: they live in the registry.
       const registry = deps.registry;
-      if (registry !== undefined) await api.register(openAdrRoutes({ registry, nowMs: deps.nowMs }));
+      if (registry !== undefined) await api.register(openAdrRoutes({ ...deps, registry }));
     },
     { prefix: '/api/v1' },
   );

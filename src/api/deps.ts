@@ -30,6 +30,8 @@ export interface ApiDeps {
   readonly siteStates$?: Observable<SiteState>;
   /** DR event status changes, fed by the events work (GET /stream); absent or silent until events exist. */
   readonly events$?: Observable<EventStatusChange>;
+  /** Called after every API write to events, so the runtime re-reads them at once; absent: it refreshes on its own timer. */
+  readonly onEventsChange?: () => void;
 }
 
 /** A DR event changed status. `siteIds`: the sites it targets; a stream filtered to a site sends only events that name it. */

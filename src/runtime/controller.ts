@@ -7,6 +7,7 @@ import { siteState$ } from '../core/index.js';
 import type { DeviceAdapter, ModeLog, SiteState } from '../domain/index.js';
 import { DEFAULT_DATA_DIR, openRegistry, openStore, seedVens, type TimeSeriesStore } from '../store/index.js';
 import { startControlLoop } from './control-loop.js';
+import { startDrEvents } from './dr-events.js';
 import { createLivePlanner } from './live-planner.js';
 import type { Logger } from './logger.js';
 import { createModeTable, type ModeTable } from './modes.js';
@@ -98,24 +99,29 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
 
     const modes = createModeTable(sim.sites.map((cs) => cs.site), modeLog ?? registry.modes, log);
     seedVens(registry, sim.sites.map((cs) => cs.site)); // configured sites appear as OpenADR vens (venName = site id)
+    // DR events from the registry (issue 7) drive the loop and the planner; their status feeds the stream.
+    const drEvents = startDrEvents({ events: registry.events, log });
+    cleanup.push(async () => drEvents.stop());
     // Sites with a tariff are planned (issue 6); the demo's calendar is its simulated clock, and
     // the store's history from before this run is another run's simulated world.
     const planner = createLivePlanner({
       sites: sim.sites,
       store,
       log,
+      signals: drEvents.signals,
       ...(cfg.simulation !== null ? { clock: simulatedClock(cfg.simulation.startMs, simWallStartMs, cfg.simulation.speed), historyFromMs: simWallStartMs } : {}),
     });
     if (planner.siteIds.size > 0) log.info({ sites: [...planner.siteIds] }, 'planning sites with a tariff or a forecast');
     // Undone in reverse: the loop stops first, then a plan in flight is let finish, then the store closes.
     cleanup.push(() => planner.settled());
-    const loop = startControlLoop({ sites: sim.sites, latest, adapters, store, log, modes, cycleS: cfg.control.cycleS, planner });
+    const loop = startControlLoop({ sites: sim.sites, latest, adapters, store, log, modes, cycleS: cfg.control.cycleS, planner, signals: drEvents.signals });
     cleanup.push(() => loop.stop());
 
     const sites = (): SiteView[] => sim.sites.map((cs) => ({ site: cs.site, state: latest.get(cs.site.id) ?? null }));
     const adapterStatus = (): AdapterStatus[] =>
       [...adapters.values()].map((a) => ({ ...a.health(), siteId: a.target.siteId, assetId: a.target.assetId, binding: a.target.binding }));
-    const app: FastifyInstance = await buildApp({ version, sites, store, adapters: adapterStatus, nowMs: Date.now, registry, modes, siteStates$: siteStates.asObservable() });
+    const app: FastifyInstance = await buildApp({ version, sites, store, adapters: adapterStatus, nowMs: Date.now, registry, modes, siteStates$: siteStates.asObservable(),
+      events$: drEvents.changes$, onEventsChange: drEvents.markChanged });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: cfg.http.host, port: cfg.http.port });
 

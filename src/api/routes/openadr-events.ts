@@ -33,8 +33,10 @@ type ListEvents = { Querystring: ListQuery & { programID?: string } };
  * cancelled from now (registry.events.get(id).cancelledMs), and hides it from the API as a
  * deleted one, which is what an OpenADR VEN takes for a cancellation; other events are removed.
  */
-export function openAdrEventRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
+export function openAdrEventRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: () => void }): FastifyPluginAsync {
   const { registry, nowMs } = deps;
+  // The runtime re-reads its events at once rather than at its next refresh.
+  const changed = (): void => deps.onChange?.();
 
   /** The event as the controller will see it, or a 400/409 already sent. */
   function checked(body: OpenAdrBody, reply: FastifyReply): DrEvent | FastifyReply {
@@ -75,7 +77,9 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
         const ev = checked(event, reply);
         if (isReply(ev)) return ev;
         try {
-          return await reply.code(201).send(registry.events.create(event, now).body);
+          const created = registry.events.create(event, now);
+          changed();
+          return await reply.code(201).send(created.body);
         } catch (err) {
           return sendRefusal(reply, err);
         }
@@ -112,7 +116,9 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
           if (why !== null) return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} has started: ${why}`));
         }
         try {
-          return registry.events.update(id, event, now)?.body ?? notFound(reply, 'event', id);
+          const updated = registry.events.update(id, event, now);
+          changed();
+          return updated?.body ?? notFound(reply, 'event', id);
         } catch (err) {
           return sendRefusal(reply, err);
         }
@@ -129,6 +135,7 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
         const now = nowMs();
         if (eventStatus(fromOpenAdrEvent(old.body), now) === 'active') registry.events.cancel(id, now);
         else registry.events.delete(id);
+        changed();
         return old.body;
       },
     );

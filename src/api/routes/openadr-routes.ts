@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { openAdrSerializerCompiler, openAdrValidatorCompiler } from '../openadr/index.js';
+import type { ApiDeps } from '../deps.js';
 import type { OpenAdrRouteDeps } from './openadr-common.js';
+import { eventPerformanceRoutes } from './event-performance.js';
 import { openAdrEventRoutes } from './openadr-events.js';
 import { openAdrProgramRoutes } from './openadr-programs.js';
 import { openAdrResourceRoutes } from './openadr-resources.js';
@@ -15,12 +17,16 @@ export type { OpenAdrRouteDeps } from './openadr-common.js';
  * stored, and then failed serialization, a 500 after a write. The app must have called
  * addOpenAdrSchemas first (for /docs). Every route needs a token: OpenADR reads need read_all.
  */
-export function openAdrRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
+export function openAdrRoutes(deps: OpenAdrRouteDeps & Partial<Pick<ApiDeps, 'store' | 'sites' | 'onEventsChange'>>): FastifyPluginAsync {
   return async (api) => {
     api.setValidatorCompiler(openAdrValidatorCompiler);
     api.setSerializerCompiler(openAdrSerializerCompiler);
     await api.register(openAdrProgramRoutes(deps));
-    await api.register(openAdrEventRoutes(deps));
+    await api.register(openAdrEventRoutes({ ...deps, ...(deps.onEventsChange === undefined ? {} : { onChange: deps.onEventsChange }) }));
+    // M&V of an event from the store's meter series (issue 7); needs the series and the sites.
+    if (deps.store !== undefined && deps.sites !== undefined) {
+      await api.register(eventPerformanceRoutes({ registry: deps.registry, nowMs: deps.nowMs, store: deps.store, sites: deps.sites }));
+    }
     await api.register(openAdrVenRoutes(deps));
     await api.register(openAdrResourceRoutes(deps));
   };

@@ -1,0 +1,129 @@
+import { Subject, type Observable } from 'rxjs';
+import type { EventStatusChange } from '../api/index.js';
+import type { DrEvent, DrSignal, EventStatus } from '../domain/index.js';
+import { activeSignals, eventStatus, fromOpenAdrEvent } from '../events/index.js';
+import type { EventRepository } from '../store/index.js';
+import type { Logger } from './logger.js';
+
+export interface DrEventsOptions {
+  /** The registry's events (cancelled ones are read too, to report and honour the cancellation). */
+  readonly events: Pick<EventRepository, 'list' | 'get'>;
+  readonly log: Pick<Logger, 'warn' | 'info'>;
+  /** Re-read the registry at least this often, ms; default 5000 (and at once after markChanged). */
+  readonly refreshMs?: number;
+  /** Status check period, ms; default 1000. 0: no timer (the caller calls poll, as tests do). */
+  readonly tickMs?: number;
+  /** The site's groups, for GROUP targets; default none. */
+  readonly groupsOfSite?: (siteId: string) => readonly string[];
+  readonly nowMs?: () => number;
+}
+
+export interface DrEvents {
+  /** The DR signals in force at the site at nowMs, from the cached events (the control loop's and planner's `signals`). */
+  signals(siteId: string, nowMs: number): readonly DrSignal[];
+  /** Status changes (pending, active, completed, cancelled), by time: the API's `events$`. */
+  readonly changes$: Observable<EventStatusChange>;
+  /** The registry changed (an API write): the next poll re-reads it. Polls at once when the timer runs. */
+  markChanged(): void;
+  /** Re-reads the registry when due, then emits the status changes at nowMs. */
+  poll(nowMs: number): void;
+  /** The events as the controller sees them now. */
+  events(): readonly DrEvent[];
+  stop(): void;
+}
+
+/** The VEN_NAME values of the event's targets: the sites it names (empty: addressed to all or to groups). */
+function namedSites(ev: DrEvent): string[] {
+  return [...new Set(ev.targets.filter((t) => t.type === 'VEN_NAME').flatMap((t) => t.values))];
+}
+
+/**
+ * The live runtime's view of the registry's DR events (issue 7): cached, re-read every few
+ * seconds and right after an API write, mapped with fromOpenAdrEvent. A stored event that does
+ * not map (written by an older version, or by hand) is skipped and logged once per version,
+ * never allowed to stop the others. Status is computed by time with the nominal window (the
+ * stream reports the event, not each site's randomised start); a pending event that vanishes
+ * (deleted before it started) is reported cancelled.
+ */
+export function startDrEvents(options: DrEventsOptions): DrEvents {
+  const { events: repo, log } = options;
+  const refreshMs = options.refreshMs ?? 5000;
+  const tickMs = options.tickMs ?? 1000;
+  const groupsOfSite = options.groupsOfSite ?? (() => []);
+  const clock = options.nowMs ?? Date.now;
+  const changes = new Subject<EventStatusChange>();
+  let cached: DrEvent[] = [];
+  let loadedAtMs = -Infinity;
+  let dirty = true;
+  const badLogged = new Set<string>();
+  const status = new Map<string, { status: EventStatus; siteIds: string[] }>();
+
+  const load = (nowMs: number): void => {
+    const visible = new Set(repo.list().map((r) => r.id));
+    const out: DrEvent[] = [];
+    for (const r of repo.list({ includeHidden: true })) {
+      try {
+        // Hidden rows are the cancelled ones: their cancellation time is only on get().
+        const cancelledMs = visible.has(r.id) ? null : (repo.get(r.id)?.cancelledMs ?? null);
+        const ev = fromOpenAdrEvent(r.body);
+        out.push(cancelledMs === null ? ev : { ...ev, cancelledAtMs: cancelledMs });
+      } catch (err) {
+        const key = `${r.id}@${r.modifiedMs}`;
+        if (!badLogged.has(key)) {
+          badLogged.add(key);
+          log.warn({ event: r.id, err: (err as Error).message }, 'stored DR event skipped: it does not map onto a DrEvent');
+        }
+      }
+    }
+    cached = out;
+    loadedAtMs = nowMs;
+    dirty = false;
+  };
+
+  const poll = (nowMs: number): void => {
+    if (dirty || nowMs - loadedAtMs >= refreshMs) {
+      try {
+        load(nowMs);
+      } catch (err) {
+        // The registry is unreachable: keep acting on the last events read, try again next tick.
+        log.warn({ err: (err as Error).message }, 'DR events not re-read; keeping the last ones');
+      }
+    }
+    const seen = new Set<string>();
+    for (const ev of cached) {
+      seen.add(ev.id);
+      const now = eventStatus(ev, nowMs);
+      const before = status.get(ev.id);
+      const siteIds = namedSites(ev);
+      status.set(ev.id, { status: now, siteIds });
+      // On first sight an event already over is history, not news.
+      if (before === undefined ? now === 'completed' || now === 'cancelled' : before.status === now) continue;
+      changes.next({ eventId: ev.id, status: now, atMs: nowMs, siteIds });
+    }
+    for (const [id, s] of status) {
+      if (seen.has(id)) continue;
+      status.delete(id);
+      if (s.status === 'pending' || s.status === 'active') changes.next({ eventId: id, status: 'cancelled', atMs: nowMs, siteIds: s.siteIds });
+    }
+  };
+
+  const tick = (): void => poll(clock());
+  const timer = tickMs > 0 ? setInterval(tick, tickMs) : null;
+  timer?.unref();
+  if (timer !== null) tick();
+
+  return {
+    signals: (siteId, nowMs) => activeSignals(cached, siteId, groupsOfSite(siteId), nowMs),
+    changes$: changes.asObservable(),
+    markChanged: () => {
+      dirty = true;
+      if (timer !== null) tick();
+    },
+    poll,
+    events: () => cached,
+    stop: () => {
+      if (timer !== null) clearInterval(timer);
+      changes.complete();
+    },
+  };
+}
