@@ -42,6 +42,17 @@ export function reading(value: number | null | undefined, atMs: number): Reading
     : { value: null, quality: 'bad', atMs };
 }
 
+/**
+ * One Telemetry as a single object, with reading()'s invariant (good only for a finite number,
+ * else bad with null): adapters emit one per metric per poll or message, and the spread of a
+ * reading() into a Telemetry showed in their CPU per message.
+ */
+export function telemetryOf(siteId: string, assetId: string, metric: Metric, value: number | null | undefined, atMs: number): Telemetry {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? { siteId, assetId, metric, value, quality: 'good', atMs }
+    : { siteId, assetId, metric, value: null, quality: 'bad', atMs };
+}
+
 export function badReading(atMs: number): Reading {
   return { value: null, quality: 'bad', atMs };
 }
