@@ -1,5 +1,6 @@
 import { QUALITIES, VppError } from '../domain/index.js';
-import type { MetricPoint, SeriesQuery, SetpointQuery, SetpointRecord } from './types.js';
+import { RESOLUTIONS } from './types.js';
+import type { EventPerformanceQuery, EventPerformanceRecord, MetricPoint, SeriesQuery, SetpointQuery, SetpointRecord } from './types.js';
 
 /*
  * Validation at the store's edge. A call is checked whole before anything is queued, so one
@@ -84,6 +85,24 @@ export function validateSetpointRecords(records: readonly SetpointRecord[]): voi
   });
 }
 
+/** Throws VppError('STORE_POINT_INVALID') naming the index and field of the first bad record. */
+export function validateEventRecords(records: readonly EventPerformanceRecord[]): void {
+  if (!Array.isArray(records)) fail(POINT_INVALID, 'writeEventPerformance', 'records', 'must be an array', records);
+  records.forEach((r: unknown, i) => {
+    const where = `records[${i}]`;
+    if (typeof r !== 'object' || r === null) fail(POINT_INVALID, 'writeEventPerformance', where, 'must be an object', r);
+    const rec = r as Record<string, unknown>;
+    checkId(POINT_INVALID, where, 'eventId', rec.eventId);
+    checkId(POINT_INVALID, where, 'siteId', rec.siteId);
+    checkAtMs(POINT_INVALID, where, 'startMs', rec.startMs);
+    checkAtMs(POINT_INVALID, where, 'endMs', rec.endMs);
+    if ((rec.endMs as number) <= (rec.startMs as number)) fail(POINT_INVALID, where, 'endMs', `must be after startMs ${String(rec.startMs)}`, rec.endMs);
+    for (const f of ['baselineKw', 'deliveredKw', 'deliveredKwh', 'compliancePct']) checkFinite(POINT_INVALID, where, f, rec[f]);
+    const pct = rec.compliancePct as number;
+    if (pct < 0 || pct > 100) fail(POINT_INVALID, where, 'compliancePct', 'must be within 0..100', pct);
+  });
+}
+
 const QUERY_INVALID = 'STORE_QUERY_INVALID';
 
 function validateRange(where: string, q: Record<string, unknown>): void {
@@ -100,6 +119,15 @@ export function validateSeriesQuery(q: SeriesQuery): void {
   if (raw.assetId !== undefined) checkId(QUERY_INVALID, 'queryMetric', 'assetId', raw.assetId);
   checkId(QUERY_INVALID, 'queryMetric', 'metric', raw.metric);
   validateRange('queryMetric', raw);
+  if (raw.resolution !== undefined && !(RESOLUTIONS as readonly unknown[]).includes(raw.resolution)) {
+    fail(QUERY_INVALID, 'queryMetric', 'resolution', `must be one of ${RESOLUTIONS.join('|')}`, raw.resolution);
+  }
+}
+
+export function validateEventQuery(q: EventPerformanceQuery): void {
+  const raw = q as unknown as Record<string, unknown>;
+  checkId(QUERY_INVALID, 'queryEventPerformance', 'siteId', raw.siteId);
+  validateRange('queryEventPerformance', raw);
 }
 
 export function validateSetpointQuery(q: SetpointQuery): void {

@@ -1,11 +1,11 @@
 import { VppError } from '../domain/index.js';
-import type { MetricPoint, SetpointRecord } from './types.js';
+import type { Spool } from './spool/spool.js';
+import type { StoreStats } from './stats.js';
+import type { EventPerformanceRecord, MetricPoint, SetpointRecord } from './types.js';
+import { appendBatch, batchesOf, batchSize, concat, empty, pendingSize, type Pending, type WriteBatch } from './pending.js';
 
-/** One batch handed to a backend: written whole (one transaction / one request) or not at all. */
-export interface WriteBatch {
-  readonly metrics: readonly MetricPoint[];
-  readonly setpoints: readonly SetpointRecord[];
-}
+export type { WriteBatch } from './pending.js';
+export { batchSize } from './pending.js';
 
 export interface WriteQueueOptions {
   /** Points (metrics + setpoints) per batch; reaching it also starts a flush. Default 5,000. */
@@ -14,7 +14,7 @@ export interface WriteQueueOptions {
   readonly flushIntervalMs?: number;
   /** Above this many queued points writes are refused (loudly), never dropped. Default 1,000,000. */
   readonly maxQueuedPoints?: number;
-  /** Told when a background flush fails; the points stay queued and are retried. */
+  /** Told when a background flush fails (the points stay queued or spooled and are retried) and when the spool refuses. */
   readonly onError?: (err: VppError) => void;
 }
 
@@ -22,24 +22,33 @@ export const DEFAULT_BATCH_SIZE = 5_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 export const DEFAULT_MAX_QUEUED_POINTS = 1_000_000;
 
+type QueueStats = Omit<StoreStats, 'droppedByBackendPoints'>;
+
 /**
  * The in-memory queue both stores share. Flushes run one after another (each waits for the
- * previous), so batches reach the backend in the order they were queued. A failed batch goes
- * back to the front of the queue: a store outage delays writes but never loses them.
+ * previous), so batches reach the backend in the order they were queued. With a spool, a
+ * failed flush moves the unwritten batches to disk (oldest first), and every flush writes the
+ * spool before the queue, so order holds across an outage and a restart. Without one, a failed
+ * batch goes back to the front of the queue. Either way an outage delays writes, never loses
+ * them; when the queue or the spool is full, new writes are refused with an error.
  */
 export class WriteQueue {
-  private metrics: MetricPoint[] = [];
-  private setpoints: SetpointRecord[] = [];
+  private pending: Pending = empty();
+  /** Points a flush has taken from `pending` and not yet written, spooled or put back. */
+  private inFlight = 0;
   private tail: Promise<void> = Promise.resolve();
   private autoFlushPending = false;
   private readonly timer: NodeJS.Timeout;
   private readonly batchSize: number;
   private readonly maxQueued: number;
   private readonly onError: (err: VppError) => void;
+  private spoolFull = false;
+  private counts = { written: 0, replayed: 0, spooled: 0, refused: 0, failedFlushes: 0, backendUp: true };
 
   constructor(
     private readonly writeBatch: (batch: WriteBatch) => Promise<void>,
     options: WriteQueueOptions = {},
+    private readonly spool: Spool | null = null,
   ) {
     this.batchSize = positiveInt('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
     this.maxQueued = positiveInt('maxQueuedPoints', options.maxQueuedPoints ?? DEFAULT_MAX_QUEUED_POINTS);
@@ -47,47 +56,100 @@ export class WriteQueue {
     this.onError =
       options.onError ?? ((err) => process.emitWarning(`${err.message} (points kept, will retry)`, 'VppStoreWarning'));
     this.timer = setInterval(() => {
-      if (this.size() > 0) this.autoFlush();
+      if (this.size() > 0 || (this.spool !== null && !this.spool.isEmpty())) this.autoFlush();
     }, intervalMs);
     // The timer alone must not keep a process alive: close() flushes what is left.
     this.timer.unref();
   }
 
+  /** Points held in memory: queued, or taken by the flush in progress and not yet written or spooled. */
   size(): number {
-    return this.metrics.length + this.setpoints.length;
+    return pendingSize(this.pending) + this.inFlight;
+  }
+
+  stats(): QueueStats {
+    const c = this.counts;
+    return {
+      queuedPoints: this.size(),
+      spooledPoints: this.spool?.points() ?? 0,
+      spooledBytes: this.spool?.bytes() ?? 0,
+      spoolSegments: this.spool?.segmentCount() ?? 0,
+      spoolMaxBytes: this.spool?.maxBytes ?? null,
+      writtenPoints: c.written,
+      replayedPoints: c.replayed,
+      spooledPointsTotal: c.spooled,
+      refusedPoints: c.refused,
+      skippedSpoolRecords: this.spool?.skippedRecords ?? 0,
+      failedFlushes: c.failedFlushes,
+      backendUp: c.backendUp,
+    };
   }
 
   pushMetrics(points: readonly MetricPoint[]): void {
     this.ensureRoom(points.length);
-    for (const p of points) this.metrics.push(p);
+    for (const p of points) this.pending.metrics.push(p);
     this.afterPush();
   }
 
   pushSetpoints(records: readonly SetpointRecord[]): void {
     this.ensureRoom(records.length);
-    for (const r of records) this.setpoints.push(r);
+    for (const r of records) this.pending.setpoints.push(r);
     this.afterPush();
   }
 
-  /** Resolves once everything queued before the call is written; rejects if a batch failed. */
+  pushEvents(records: readonly EventPerformanceRecord[]): void {
+    this.ensureRoom(records.length);
+    for (const r of records) this.pending.events.push(r);
+    this.afterPush();
+  }
+
+  /** Resolves once everything queued (and spooled) before the call is written; rejects if a batch failed. */
   flush(): Promise<void> {
     const run = this.tail.then(() => this.drain());
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  /** Stops the timer; the caller flushes first. */
-  stop(): void {
+  /** Runs `fn` after the flushes queued so far, before any later one (maintenance sees a quiet backend). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Stops the timer and closes the spool; the caller flushes first. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.tail;
+    await this.spool?.close();
   }
 
   private ensureRoom(adding: number): void {
-    if (this.size() + adding > this.maxQueued) {
-      throw new VppError(
-        'STORE_QUEUE_FULL',
-        `store queue holds ${this.size()} points; adding ${adding} would pass maxQueuedPoints=${this.maxQueued} (is the store reachable?)`,
+    if (adding === 0) return;
+    if (this.spoolFull && !this.counts.backendUp) {
+      this.refuse(
+        'STORE_SPOOL_FULL',
+        `store spool ${this.spool?.dir ?? ''} is full (${this.spool?.bytes() ?? 0} of ${this.spool?.maxBytes ?? 0} bytes) and the store is down: ${adding} points refused`,
+        adding,
       );
     }
+    if (this.size() + adding > this.maxQueued) {
+      this.refuse(
+        'STORE_QUEUE_FULL',
+        `store queue holds ${this.size()} points; adding ${adding} would pass maxQueuedPoints=${this.maxQueued} (is the store reachable?)`,
+        adding,
+      );
+    }
+  }
+
+  private refuse(code: string, message: string, adding: number): never {
+    this.counts.refused += adding;
+    const err = new VppError(code, message);
+    this.onError(err);
+    throw err;
   }
 
   private afterPush(): void {
@@ -104,27 +166,76 @@ export class WriteQueue {
       });
   }
 
+  private async write(batch: WriteBatch, replayed: boolean): Promise<void> {
+    await this.writeBatch(batch);
+    const n = batchSize(batch);
+    this.counts.written += n;
+    if (replayed) this.counts.replayed += n;
+    this.counts.backendUp = true;
+  }
+
   private async drain(): Promise<void> {
-    const metrics = this.metrics;
-    const setpoints = this.setpoints;
-    this.metrics = [];
-    this.setpoints = [];
-    let mi = 0;
-    let si = 0;
-    while (mi < metrics.length || si < setpoints.length) {
-      const m = metrics.slice(mi, mi + this.batchSize);
-      const s = setpoints.slice(si, si + this.batchSize - m.length);
-      try {
-        await this.writeBatch({ metrics: m, setpoints: s });
-      } catch (err) {
-        // Put the unwritten points back ahead of anything queued meanwhile, in order.
-        this.metrics = metrics.slice(mi).concat(this.metrics);
-        this.setpoints = setpoints.slice(si).concat(this.setpoints);
-        throw asStoreError(err);
+    const taken = this.pending;
+    this.pending = empty();
+    this.inFlight = pendingSize(taken);
+    // An array, not the generator: leaving a for-of early would close the generator and lose the rest.
+    const batches = [...batchesOf(taken, this.batchSize)];
+    let n = 0; // batches written
+    try {
+      if (this.spool !== null && !this.spool.isEmpty()) {
+        await this.spool.replay((b) => this.write(b, true));
+        this.spoolFull = false;
       }
-      mi += m.length;
-      si += s.length;
+      for (; n < batches.length; n++) {
+        await this.write(batches[n] as WriteBatch, false);
+        this.inFlight -= batchSize(batches[n] as WriteBatch);
+      }
+    } catch (err) {
+      this.counts.backendUp = false;
+      this.counts.failedFlushes++;
+      const rest = empty();
+      for (const b of batches.slice(n)) appendBatch(rest, b);
+      const spooled = await this.keep(rest);
+      const e = asStoreError(err);
+      const where = this.spool === null ? 'kept in memory' : `${spooled} spooled to ${this.spool.dir}`;
+      throw new VppError(e.code, `${e.message} (${where}; ${this.size()} points queued in memory)`, { cause: err });
     }
+  }
+
+  /**
+   * Puts unwritten points somewhere safe, oldest first: into the spool while it has room, the
+   * rest back ahead of anything queued meanwhile. Returns how many points were spooled.
+   */
+  private async keep(unwritten: Pending): Promise<number> {
+    // Points queued during the failed flush are newer: they go after these.
+    const all = concat(unwritten, this.pending);
+    this.pending = empty();
+    this.inFlight = pendingSize(all);
+    let spooled = 0;
+    const batches = [...batchesOf(all, this.batchSize)];
+    let n = 0; // batches in the spool
+    if (this.spool !== null) {
+      try {
+        while (n < batches.length && (await this.spool.append(batches[n] as WriteBatch))) {
+          spooled += batchSize(batches[n] as WriteBatch);
+          this.inFlight -= batchSize(batches[n] as WriteBatch);
+          n++;
+        }
+        const full = n < batches.length;
+        if (full && !this.spoolFull) {
+          this.onError(new VppError('STORE_SPOOL_FULL', `store spool ${this.spool.dir} is full (${this.spool.bytes()} of ${this.spool.maxBytes} bytes); ${pendingSize(all) - spooled} points stay in memory, new writes are refused until the store is back`));
+        }
+        this.spoolFull = full;
+      } catch (err) {
+        this.onError(new VppError('STORE_SPOOL_FAILED', `cannot append to store spool ${this.spool.dir}: ${(err as Error).message}; points stay in memory`, { cause: err }));
+      }
+    }
+    const left = empty();
+    for (const b of batches.slice(n)) appendBatch(left, b);
+    this.counts.spooled += spooled;
+    this.pending = concat(left, this.pending);
+    this.inFlight = 0;
+    return spooled;
   }
 }
 

@@ -14,6 +14,9 @@ export interface DaemonOptions {
   readonly readyWhat: string;
   readonly readyDeadlineMs?: number;
   readonly pollMs?: number;
+  /** Run as this user and group (PostgreSQL refuses to run as root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /**
@@ -21,8 +24,12 @@ export interface DaemonOptions {
  * goes into the error when it dies or never gets ready. `stop()` sends SIGTERM (SIGKILL after
  * 5 s) and removes its directory.
  */
-export async function startDaemon(o: DaemonOptions): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(o.bin, [...o.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startDaemon(o: DaemonOptions): Promise<{ stop(signal?: NodeJS.Signals): Promise<void> }> {
+  const child = spawn(o.bin, [...o.args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(o.uid !== undefined ? { uid: o.uid } : {}),
+    ...(o.gid !== undefined ? { gid: o.gid } : {}),
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -35,9 +42,10 @@ export async function startDaemon(o: DaemonOptions): Promise<{ stop(): Promise<v
       resolve();
     }),
   );
-  const stop = async (): Promise<void> => {
+  // `signal`: SIGKILL for a crash (fault tests); the default asks it to shut down cleanly.
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     if (!hasExited) {
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
       await exited;
       clearTimeout(timer);

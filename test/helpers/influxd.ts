@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,24 +71,60 @@ export function influxdAvailable(): boolean {
 
 /** Starts influxd with its own config and data in a temp dir; resolves once /ping answers 204. */
 export async function startInfluxd(): Promise<InfluxdHandle> {
+  const d = await startRestartableInfluxd();
+  return { url: d.url, port: d.port, stop: () => d.stop() };
+}
+
+/** An influxd that can be killed and started again on the same data dir and ports (outage tests). */
+export interface RestartableInfluxd extends InfluxdHandle {
+  /** Stops the process (SIGTERM: clean shutdown; SIGKILL: a crash), keeping its data and ports. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again where it was; resolves once /ping answers 204. */
+  restart(): Promise<void>;
+}
+
+export async function startRestartableInfluxd(): Promise<RestartableInfluxd> {
   const bin = findBinary('influxd');
   if (bin === null) throw new Error(`influxd is not installed: ${INSTALL_HINTS.influxd ?? 'apt-get install influxdb'}`);
-  const dir = await mkdtemp(join(tmpdir(), 'vpp-influxd-'));
+  const root = await mkdtemp(join(tmpdir(), 'vpp-influxd-'));
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const configFile = join(dir, 'influxdb.conf');
-  await writeFile(configFile, configText(dir, rpcPort, httpPort));
-
+  const configFile = join(root, 'influxdb.conf');
+  await writeFile(configFile, configText(root, rpcPort, httpPort));
   const url = `http://127.0.0.1:${httpPort}`;
-  const { stop } = await startDaemon({
-    name: 'influxd',
-    bin,
-    args: ['-config', configFile],
-    dir,
-    ready: () => pingOk(url),
-    readyWhat: `answering ${url}/ping with 204`,
-    readyDeadlineMs: READY_DEADLINE_MS,
-  });
-  return { url, port: httpPort, stop };
+  let runs = 0;
+  const launch = async (): Promise<(signal?: NodeJS.Signals) => Promise<void>> => {
+    // startDaemon removes its dir on stop: give it a scratch dir, so the data in root stays.
+    const scratch = join(root, `run-${++runs}`);
+    const { stop } = await startDaemon({
+      name: 'influxd',
+      bin,
+      args: ['-config', configFile],
+      dir: scratch,
+      ready: () => pingOk(url),
+      readyWhat: `answering ${url}/ping with 204`,
+      readyDeadlineMs: READY_DEADLINE_MS,
+    });
+    return stop;
+  };
+  let stopRun: ((signal?: NodeJS.Signals) => Promise<void>) | null = await launch();
+  const kill = async (signal?: NodeJS.Signals): Promise<void> => {
+    const s = stopRun;
+    stopRun = null;
+    await s?.(signal);
+  };
+  return {
+    url,
+    port: httpPort,
+    kill,
+    restart: async () => {
+      if (stopRun !== null) throw new Error('influxd is still running');
+      stopRun = await launch();
+    },
+    stop: async () => {
+      await kill();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }
 
 async function pingOk(url: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { EventPerformanceRecord } from '../types.js';
 import type { WriteBatch } from '../write-queue.js';
 import { encodeAsset } from './encoding.js';
 
@@ -9,6 +10,7 @@ import { encodeAsset } from './encoding.js';
 
 export const METRIC_MEASUREMENT = 'metric';
 export const SETPOINT_MEASUREMENT = 'setpoint';
+export const EVENT_MEASUREMENT = 'event_performance';
 
 const TAG_SPECIALS = /[,= ]/g;
 const STRING_SPECIALS = /["\\]/g;
@@ -29,14 +31,29 @@ function floatField(value: number): string {
   return String(value);
 }
 
-/** The batch as a line-protocol body with millisecond timestamps. */
+const QUALITY_FIELD: Readonly<Record<string, string>> = { good: 'quality="good"', stale: 'quality="stale"', bad: 'quality="bad"' };
+
+/**
+ * The batch as a line-protocol body with millisecond timestamps. The escaped measurement and
+ * tag set of each series is built once per batch (a batch is mostly the same few series over
+ * time): escaping every tag of every point was most of the encoding time.
+ */
 export function toLineProtocol(batch: WriteBatch): string {
-  const lines: string[] = [];
+  const lines: string[] = new Array<string>(batch.metrics.length);
+  const seriesKeys = new Map<string, Map<string, Map<string, string>>>();
+  let i = 0;
   for (const p of batch.metrics) {
-    lines.push(
-      `${METRIC_MEASUREMENT},site=${tagValue(p.siteId)},asset=${tagValue(encodeAsset(p.assetId))},metric=${tagValue(p.metric)}` +
-        ` quality=${stringField(p.quality)},value=${floatField(p.value)} ${p.atMs}`,
-    );
+    const asset = encodeAsset(p.assetId);
+    let bySite = seriesKeys.get(p.siteId);
+    if (bySite === undefined) seriesKeys.set(p.siteId, (bySite = new Map()));
+    let byAsset = bySite.get(asset);
+    if (byAsset === undefined) bySite.set(asset, (byAsset = new Map()));
+    let key = byAsset.get(p.metric);
+    if (key === undefined) {
+      key = `${METRIC_MEASUREMENT},site=${tagValue(p.siteId)},asset=${tagValue(asset)},metric=${tagValue(p.metric)} `;
+      byAsset.set(p.metric, key);
+    }
+    lines[i++] = `${key}${QUALITY_FIELD[p.quality] ?? `quality=${stringField(p.quality)}`},value=${floatField(p.value)} ${p.atMs}`;
   }
   for (const r of batch.setpoints) {
     lines.push(
@@ -45,4 +62,19 @@ export function toLineProtocol(batch: WriteBatch): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Event performance records, one line each at the event's start (tags site, event), so a
+ * record written again for the same event replaces the first.
+ */
+export function toEventLines(events: readonly EventPerformanceRecord[]): string {
+  return events
+    .map(
+      (e) =>
+        `${EVENT_MEASUREMENT},site=${tagValue(e.siteId)},event=${tagValue(e.eventId)}` +
+        ` end_ms=${e.endMs}i,baseline_kw=${floatField(e.baselineKw)},delivered_kw=${floatField(e.deliveredKw)},` +
+        `delivered_kwh=${floatField(e.deliveredKwh)},compliance_pct=${floatField(e.compliancePct)} ${e.startMs}`,
+    )
+    .join('\n');
 }

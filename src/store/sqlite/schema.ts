@@ -30,6 +30,53 @@ const MIGRATIONS: readonly string[] = [
   -- All of a site's setpoints in time order, whatever the asset.
   CREATE INDEX setpoint_by_site_time ON setpoint (site, at_ms);
   `,
+  // 2: rollups, retention, event performance (sqlite/rollups.ts). metric_series lists the
+  // series so pruning walks the primary key per series instead of scanning the table;
+  // rollup_dirty holds the 15-minute buckets of each series written since their last rollup
+  // (filled in the same transaction as the points, so a crash loses none). Rows already
+  // stored are marked dirty here so the first maintenance pass rolls them up.
+  `
+  CREATE TABLE metric_series (
+    site   TEXT NOT NULL,
+    asset  TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    PRIMARY KEY (site, asset, metric)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_dirty (
+    site      TEXT    NOT NULL,
+    asset     TEXT    NOT NULL,
+    metric    TEXT    NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    PRIMARY KEY (site, asset, metric, bucket_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE metric_rollup (
+    res_s  INTEGER NOT NULL CHECK (res_s IN (60, 900)),
+    site   TEXT    NOT NULL,
+    asset  TEXT    NOT NULL,
+    metric TEXT    NOT NULL,
+    at_ms  INTEGER NOT NULL,
+    mean   REAL    NOT NULL,
+    min    REAL    NOT NULL,
+    max    REAL    NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (res_s, site, asset, metric, at_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE event_performance (
+    site           TEXT    NOT NULL,
+    event          TEXT    NOT NULL,
+    start_ms       INTEGER NOT NULL,
+    end_ms         INTEGER NOT NULL,
+    baseline_kw    REAL    NOT NULL,
+    delivered_kw   REAL    NOT NULL,
+    delivered_kwh  REAL    NOT NULL,
+    compliance_pct REAL    NOT NULL,
+    PRIMARY KEY (site, event)
+  ) WITHOUT ROWID;
+  CREATE INDEX event_performance_by_start ON event_performance (site, start_ms);
+  INSERT OR IGNORE INTO metric_series SELECT DISTINCT site, asset, metric FROM metric_point;
+  INSERT OR IGNORE INTO rollup_dirty
+    SELECT site, asset, metric, (at_ms / 900000) * 900000 FROM metric_point WHERE at_ms >= 0 GROUP BY 1, 2, 3, 4;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

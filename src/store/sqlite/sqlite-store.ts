@@ -1,22 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { QUALITIES, VppError } from '../../domain/index.js';
-import type { Quality } from '../../domain/index.js';
+import { VppError } from '../../domain/index.js';
 import type {
+  EventPerformanceQuery,
+  EventPerformanceRecord,
+  MaintenanceResult,
   SeriesQuery,
   SeriesSample,
   SetpointQuery,
   SetpointRecord,
   TimeSeriesStore,
 } from '../types.js';
-import { validateSeriesQuery, validateSetpointQuery } from '../validate.js';
-import { QueuedStore } from '../queued-store.js';
-import type { WriteBatch, WriteQueueOptions } from '../write-queue.js';
+import { validateEventQuery, validateSeriesQuery, validateSetpointQuery } from '../validate.js';
+import { QueuedStore, spoolDirOf, type StoreOptions } from '../queued-store.js';
+import { autoResolution } from '../retention.js';
+import type { WriteBatch } from '../write-queue.js';
+import { SqliteRollups } from './rollups.js';
+import { toEvent, toRollupSample, toSample, toSetpoint } from './rows.js';
 import { migrate } from './schema.js';
 
-export interface SqliteStoreOptions extends WriteQueueOptions {
-  /** Directory of the database file (created with its parents). Default `./data`. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /** Directory of the database file (created with its parents). Default `./data`. Spool: `<dataDir>/spool`. */
   readonly dataDir?: string;
   /** File name inside dataDir. Default `vpp.sqlite`. */
   readonly fileName?: string;
@@ -32,33 +37,47 @@ const NO_LIMIT = -1;
 /**
  * The embedded store: one SQLite file in WAL mode. synchronous=NORMAL keeps every committed
  * batch across a process crash (only an OS crash or power loss can lose the last commits),
- * at a fraction of the fsyncs FULL costs.
+ * at a fraction of the fsyncs FULL costs. Rollups and retention: rollups.ts.
  */
 export class SqliteStore extends QueuedStore implements TimeSeriesStore {
   readonly kind = 'sqlite' as const;
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly rollups: SqliteRollups;
   private readonly insertMetric: Database.Statement;
   private readonly insertSetpoint: Database.Statement;
+  private readonly insertEvent: Database.Statement;
   private readonly selectMetric: Database.Statement;
+  private readonly selectRollup: Database.Statement;
   private readonly selectSetpointsOfSite: Database.Statement;
   private readonly selectSetpointsOfAsset: Database.Statement;
+  private readonly selectEvents: Database.Statement;
   private readonly writeInTransaction: (batch: WriteBatch) => void;
 
   constructor(options: SqliteStoreOptions = {}) {
-    super(options);
+    super(options, spoolDirOf(resolve(options.dataDir ?? DEFAULT_DATA_DIR)));
     const dir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.file = join(dir, options.fileName ?? DEFAULT_SQLITE_FILE);
     this.db = openFile(dir, this.file);
+    this.rollups = new SqliteRollups(this.db, this.retention);
     this.insertMetric = this.db.prepare(
       'INSERT OR REPLACE INTO metric_point (site, asset, metric, at_ms, value, quality) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.insertSetpoint = this.db.prepare(
       'INSERT OR REPLACE INTO setpoint (site, asset, at_ms, power_kw, reason) VALUES (?, ?, ?, ?, ?)',
     );
+    this.insertEvent = this.db.prepare(
+      `INSERT OR REPLACE INTO event_performance (site, event, start_ms, end_ms, baseline_kw, delivered_kw, delivered_kwh, compliance_pct)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.selectMetric = this.db.prepare(
       `SELECT at_ms, value, quality FROM metric_point
        WHERE site = ? AND asset = ? AND metric = ? AND at_ms >= ? AND at_ms < ?
+       ORDER BY at_ms LIMIT ?`,
+    );
+    this.selectRollup = this.db.prepare(
+      `SELECT at_ms, mean, min, max, count FROM metric_rollup
+       WHERE res_s = ? AND site = ? AND asset = ? AND metric = ? AND at_ms >= ? AND at_ms < ?
        ORDER BY at_ms LIMIT ?`,
     );
     this.selectSetpointsOfSite = this.db.prepare(
@@ -69,12 +88,19 @@ export class SqliteStore extends QueuedStore implements TimeSeriesStore {
       `SELECT site, asset, at_ms, power_kw, reason FROM setpoint
        WHERE site = ? AND asset = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms LIMIT ?`,
     );
+    this.selectEvents = this.db.prepare(
+      `SELECT * FROM event_performance WHERE site = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms, event`,
+    );
     this.writeInTransaction = this.db.transaction((batch: WriteBatch) => {
       for (const p of batch.metrics) {
         this.insertMetric.run(p.siteId, p.assetId ?? SITE_LEVEL, p.metric, p.atMs, p.value, p.quality);
       }
+      this.rollups.markWritten(batch.metrics);
       for (const r of batch.setpoints) {
         this.insertSetpoint.run(r.siteId, r.assetId, r.atMs, r.powerKw, r.reason);
+      }
+      for (const e of batch.events ?? []) {
+        this.insertEvent.run(e.siteId, e.eventId, e.startMs, e.endMs, e.baselineKw, e.deliveredKw, e.deliveredKwh, e.compliancePct);
       }
     });
   }
@@ -82,15 +108,13 @@ export class SqliteStore extends QueuedStore implements TimeSeriesStore {
   async queryMetric(q: SeriesQuery): Promise<SeriesSample[]> {
     this.assertOpen();
     validateSeriesQuery(q);
-    const rows = this.selectMetric.all(
-      q.siteId,
-      q.assetId ?? SITE_LEVEL,
-      q.metric,
-      q.fromMs,
-      q.toMs,
-      q.limit ?? NO_LIMIT,
-    ) as unknown[];
-    return rows.map((row) => toSample(this.file, row));
+    const resolution = q.resolution === 'auto' ? autoResolution(q.fromMs, q.toMs, this.rollups.rawFromMs()) : (q.resolution ?? 'raw');
+    const where = [q.siteId, q.assetId ?? SITE_LEVEL, q.metric, q.fromMs, q.toMs, q.limit ?? NO_LIMIT] as const;
+    if (resolution === 'raw') {
+      return (this.selectMetric.all(...where) as unknown[]).map((row) => toSample(this.file, row));
+    }
+    const rows = this.selectRollup.all(resolution === '1m' ? 60 : 900, ...where) as unknown[];
+    return rows.map((row) => toRollupSample(this.file, row));
   }
 
   async querySetpoints(q: SetpointQuery): Promise<SetpointRecord[]> {
@@ -105,6 +129,12 @@ export class SqliteStore extends QueuedStore implements TimeSeriesStore {
     return rows.map((row) => toSetpoint(this.file, row));
   }
 
+  async queryEventPerformance(q: EventPerformanceQuery): Promise<EventPerformanceRecord[]> {
+    this.assertOpen();
+    validateEventQuery(q);
+    return (this.selectEvents.all(q.siteId, q.fromMs, q.toMs) as unknown[]).map((row) => toEvent(this.file, row));
+  }
+
   async close(): Promise<void> {
     // Even when the last flush failed, release the file; the error still reaches the caller.
     await this.closeQueue(() => this.db.close());
@@ -112,6 +142,11 @@ export class SqliteStore extends QueuedStore implements TimeSeriesStore {
 
   protected async writeBatch(batch: WriteBatch): Promise<void> {
     this.writeInTransaction(batch);
+  }
+
+  protected async runMaintenance(untilMs?: number): Promise<MaintenanceResult> {
+    if (this.closed) return { bucketsRolledUp: 0, rawPointsPruned: 0 };
+    return this.rollups.run(untilMs);
   }
 
   protected label(): string {
@@ -133,26 +168,4 @@ function openFile(dir: string, file: string): Database.Database {
     if (err instanceof VppError) throw err;
     throw new VppError('STORE_OPEN_FAILED', `cannot open SQLite store ${file}: ${String(err)}`, { cause: err });
   }
-}
-
-function corrupt(file: string, field: string, value: unknown): never {
-  throw new VppError('STORE_DATA_CORRUPT', `${file}: stored ${field} is invalid, got ${JSON.stringify(value)}`);
-}
-
-function toSample(file: string, row: unknown): SeriesSample {
-  const r = row as { at_ms: unknown; value: unknown; quality: unknown };
-  if (typeof r.at_ms !== 'number') corrupt(file, 'metric_point.at_ms', r.at_ms);
-  if (typeof r.value !== 'number' || !Number.isFinite(r.value)) corrupt(file, 'metric_point.value', r.value);
-  if (!(QUALITIES as readonly unknown[]).includes(r.quality)) corrupt(file, 'metric_point.quality', r.quality);
-  return { atMs: r.at_ms, value: r.value, quality: r.quality as Quality };
-}
-
-function toSetpoint(file: string, row: unknown): SetpointRecord {
-  const r = row as { site: unknown; asset: unknown; at_ms: unknown; power_kw: unknown; reason: unknown };
-  if (typeof r.site !== 'string') corrupt(file, 'setpoint.site', r.site);
-  if (typeof r.asset !== 'string') corrupt(file, 'setpoint.asset', r.asset);
-  if (typeof r.at_ms !== 'number') corrupt(file, 'setpoint.at_ms', r.at_ms);
-  if (typeof r.power_kw !== 'number' || !Number.isFinite(r.power_kw)) corrupt(file, 'setpoint.power_kw', r.power_kw);
-  if (typeof r.reason !== 'string') corrupt(file, 'setpoint.reason', r.reason);
-  return { siteId: r.site, assetId: r.asset, atMs: r.at_ms, powerKw: r.power_kw, reason: r.reason };
 }
