@@ -1,8 +1,9 @@
 import { Subject, type Observable } from 'rxjs';
 import type { EventStatusChange } from '../api/index.js';
-import type { DrEvent, DrSignal, EventStatus } from '../domain/index.js';
+import type { DrEvent, DrSignal, EventStatus, Site } from '../domain/index.js';
 import { activeSignals, eventStatus, fromOpenAdrEvent } from '../events/index.js';
 import type { EventRepository } from '../store/index.js';
+import { createDispatcher, type Dispatcher, type DispatchOptions } from './dr-dispatch.js';
 import type { Logger } from './logger.js';
 
 export interface DrEventsOptions {
@@ -13,8 +14,14 @@ export interface DrEventsOptions {
   readonly refreshMs?: number;
   /** Status check period, ms; default 1000. 0: no timer (the caller calls poll, as tests do). */
   readonly tickMs?: number;
-  /** The site's groups, for GROUP targets; default none. */
+  /** The site's groups, for GROUP targets; default none, or the vens' GROUP targets with `dispatch`. */
   readonly groupsOfSite?: (siteId: string) => readonly string[];
+  /**
+   * Enrolments, opt-outs, groups and dispatch records from the registry, the sites and their
+   * state (issue 7): with it every event is applied within each site's enrolment and GROUP sheds
+   * are allocated (dr-dispatch.ts). Without it events apply as OpenADR says, unchecked.
+   */
+  readonly dispatch?: Omit<DispatchOptions, 'log'>;
   readonly nowMs?: () => number;
 }
 
@@ -29,6 +36,8 @@ export interface DrEvents {
   poll(nowMs: number): void;
   /** The events as the controller sees them now. */
   events(): readonly DrEvent[];
+  /** The site as the controller must guard it now: its enrolments' limits applied while their events are in force. */
+  siteFor(site: Site, nowMs: number): Site;
   stop(): void;
 }
 
@@ -49,7 +58,8 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
   const { events: repo, log } = options;
   const refreshMs = options.refreshMs ?? 5000;
   const tickMs = options.tickMs ?? 1000;
-  const groupsOfSite = options.groupsOfSite ?? (() => []);
+  const dispatcher: Dispatcher | undefined = options.dispatch === undefined ? undefined : createDispatcher({ ...options.dispatch, log });
+  const groupsOfSite = options.groupsOfSite ?? dispatcher?.groupsOf ?? (() => []);
   const clock = options.nowMs ?? Date.now;
   const changes = new Subject<EventStatusChange>();
   let cached: DrEvent[] = [];
@@ -75,7 +85,7 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
         }
       }
     }
-    cached = out;
+    cached = dispatcher === undefined ? out : dispatcher.reload(out);
     loadedAtMs = nowMs;
     dirty = false;
   };
@@ -105,6 +115,12 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
       status.delete(id);
       if (s.status === 'pending' || s.status === 'active') changes.next({ eventId: id, status: 'cancelled', atMs: nowMs, siteIds: s.siteIds });
     }
+    try {
+      dispatcher?.tick(cached, nowMs);
+    } catch (err) {
+      // One bad tick must not stop the status stream; the next tick decides again.
+      log.warn({ err: (err as Error).message }, 'DR dispatch tick failed');
+    }
   };
 
   const tick = (): void => poll(clock());
@@ -113,7 +129,8 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
   if (timer !== null) tick();
 
   return {
-    signals: (siteId, nowMs) => activeSignals(cached, siteId, groupsOfSite(siteId), nowMs),
+    signals: (siteId, nowMs) => (dispatcher === undefined ? activeSignals(cached, siteId, groupsOfSite(siteId), nowMs) : dispatcher.signals(cached, siteId, nowMs)),
+    siteFor: (site, nowMs) => dispatcher?.siteFor(site, cached, nowMs) ?? site,
     changes$: changes.asObservable(),
     markChanged: () => {
       dirty = true;

@@ -98,3 +98,26 @@ export function eventBody(programID: string, overrides: Record<string, unknown> 
     ...overrides,
   };
 }
+
+/** A USAGE report by `clientName` (a site id or ven id) on an event. */
+export function reportBody(programID: string, eventID: string, clientName: string = OWN_SITE.id, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    programID,
+    eventID,
+    clientName,
+    reportName: 'usage',
+    payloadDescriptors: [{ payloadType: 'USAGE', units: 'KWH', readingType: 'DIRECT_READ' }],
+    resources: [{ resourceName: 'AGGREGATED_REPORT', intervalPeriod: { start: '2025-07-15T14:00:00+08:00', duration: 'PT1H' }, intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [412.5] }] }] }],
+    ...overrides,
+  };
+}
+
+/** A subscription to event changes of a program, calling back `callbackUrl`. */
+export function subscriptionBody(programID: string, callbackUrl = 'https://receiver.example/hook', overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    clientName: OWN_SITE.id,
+    programID,
+    objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE', 'DELETE'], callbackUrl, bearerToken: 'receiver-token' }],
+    ...overrides,
+  };
+}

@@ -27,11 +27,11 @@ interface Tally {
   created: number;
 }
 
-async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody[], count: () => number, adjust: (b: FuzzBody) => string = (b) => b.json): Promise<Tally> {
+async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody[], count: () => number, adjust: (b: FuzzBody) => string = (b) => b.json, who: 'operator' | 'own' = 'operator'): Promise<Tally> {
   const tally: Tally = { byStatus: new Map(), created: 0 };
   for (const [i, b] of bodies.entries()) {
     const before = count();
-    const res = await t.call('operator', 'POST', url, adjust(b));
+    const res = await t.call(who, 'POST', url, adjust(b));
     const where = `body ${i} (${b.mutation}): ${b.json.slice(0, 300)}\n-> ${res.statusCode} ${res.body.slice(0, 300)}`;
     tally.byStatus.set(res.statusCode, (tally.byStatus.get(res.statusCode) ?? 0) + 1);
     expect(res.statusCode, where).toBeLessThan(500);
@@ -108,4 +108,47 @@ describe('fuzzed OpenADR bodies', () => {
     for (const r of t.registry.events.list({ includeHidden: true })) expect(validateOpenAdr('event', r.body, 'returned'), r.id).toEqual([]);
     console.info('controller events by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
   }, 120_000);
+
+  /**
+   * Points reference fields of a fuzzed body at real objects, so bodies get past the reference
+   * checks; only fields whose value the schema accepts (1..128 characters, ids URL-safe), so a
+   * mutation there stays and the body's spec verdict holds.
+   */
+  function aimAt(fields: Readonly<Record<string, string>>): (b: FuzzBody) => string {
+    const valid = (k: string, v: unknown): boolean => typeof v === 'string' && (k === 'clientName' ? v.length >= 1 && v.length <= 128 : /^[a-zA-Z0-9_-]{1,128}$/.test(v));
+    return (b) => {
+      const body = b.body as Record<string, unknown> | undefined;
+      if (b.mutation === 'badJson' || typeof body !== 'object' || body === null || Array.isArray(body)) return b.json;
+      const aimed = Object.fromEntries(Object.entries(fields).filter(([k]) => valid(k, body[k])));
+      return JSON.stringify({ ...body, ...aimed });
+    };
+  }
+
+  it('1,000 report bodies from a VEN (program, event and clientName aimed at its own): no 500, no partial write', async () => {
+    const ev = await t.call('operator', 'POST', '/api/v1/events', eventBody(programId));
+    expect(ev.statusCode, ev.body).toBe(201);
+    const aim = aimAt({ programID: programId, eventID: (ev.json() as { id: string }).id, clientName: OWN_SITE.id });
+    const before = t.registry.reports.count();
+    const tally = await postAll('report', '/api/v1/reports', sampleFuzzBodies('report', 1000), () => t.registry.reports.count(), aim, 'own');
+    expect(t.registry.reports.count()).toBe(before + tally.created);
+    expect(tally.created).toBeGreaterThan(50);
+    for (const r of t.registry.reports.list()) {
+      expect(validateOpenAdr('report', r.body, 'returned'), r.id).toEqual([]);
+      expect(r.ownerVenId).toBe(OWN_SITE.id);
+    }
+    console.info('reports by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
+  }, 180_000);
+
+  it('1,000 subscription bodies (programID aimed at a real program): no 500, no partial write, each stored one has its secret', async () => {
+    const before = t.registry.subscriptions.count();
+    const tally = await postAll('subscription', '/api/v1/subscriptions', sampleFuzzBodies('subscription', 1000), () => t.registry.subscriptions.count(), aimAt({ programID: programId }));
+    expect(t.registry.subscriptions.count()).toBe(before + tally.created);
+    expect(tally.created).toBeGreaterThan(50);
+    for (const r of t.registry.subscriptions.list()) {
+      expect(validateOpenAdr('subscription', r.body, 'returned'), r.id).toEqual([]);
+      expect(r.body).not.toHaveProperty('signingSecret');
+      expect(t.registry.subscriptions.signingSecret(r.id), r.id).toMatch(/^whsec_/);
+    }
+    console.info('subscriptions by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
+  }, 180_000);
 });

@@ -108,9 +108,18 @@ export function bodyOf(r: OpenAdrRecord): OpenAdrBody {
 }
 
 /** Whether a site's ven may see an object: named by VEN_NAME, or addressed to no ven or group (all enrolled). */
-export function visibleToVen(body: OpenAdrBody, venName: string): boolean {
-  const targets = Array.isArray(body['targets']) ? (body['targets'] as unknown[]) : [];
-  const maps = targets.filter((t): t is { type: unknown; values: unknown } => typeof t === 'object' && t !== null);
-  const addressed = maps.filter((t) => t.type === 'VEN_NAME' || t.type === 'GROUP');
-  return addressed.length === 0 || addressed.some((t) => t.type === 'VEN_NAME' && Array.isArray(t.values) && t.values.includes(venName));
+export { visibleToVen } from '../../store/index.js';
+
+/** The id of the ven a site (venName = site id) is; undefined when it has none. */
+export function venIdOfSite(registry: Registry, siteId: string): string | undefined {
+  return registry.vens.list({ columns: { ven_name: siteId }, limit: 1 })[0]?.id;
 }
+
+/** The ven a report or subscription's clientName names: by its venName (site id) or its id. */
+export function venIdOfClientName(registry: Registry, clientName: unknown): string | undefined {
+  if (typeof clientName !== 'string') return undefined;
+  return venIdOfSite(registry, clientName) ?? registry.vens.get(clientName)?.id;
+}
+
+/** OpenADR's `objectID` pattern (ids in query strings and bodies). */
+export const OBJECT_ID_PARAM = { type: 'string', pattern: '^[a-zA-Z0-9_-]*$', minLength: 1, maxLength: 128 } as const;

@@ -3,15 +3,20 @@ import { openAdrSerializerCompiler, openAdrValidatorCompiler } from '../openadr/
 import type { ApiDeps } from '../deps.js';
 import type { OpenAdrRouteDeps } from './openadr-common.js';
 import { eventPerformanceRoutes } from './event-performance.js';
+import { eventAllocationRoutes } from './event-allocation.js';
+import { eventOptOutRoutes } from './event-opt-outs.js';
+import { enrolmentRoutes } from './enrolments.js';
 import { openAdrEventRoutes } from './openadr-events.js';
 import { openAdrProgramRoutes } from './openadr-programs.js';
+import { openAdrReportRoutes } from './openadr-reports.js';
+import { openAdrSubscriptionRoutes } from './openadr-subscriptions.js';
 import { openAdrResourceRoutes } from './openadr-resources.js';
 import { openAdrVenRoutes } from './openadr-vens.js';
 
 export type { OpenAdrRouteDeps } from './openadr-common.js';
 
 /**
- * The OpenADR 3.0.1 resources (programs, events, vens, resources), in one encapsulated plugin
+ * The OpenADR 3.0.1 resources (programs, events, vens, resources, reports, subscriptions), in one encapsulated plugin
  * whose bodies are validated exactly (no coercion, no defaults written in) and whose answers
  * are sent as stored: with Fastify's defaults a fuzzed `"priority": "Infinity"` was coerced,
  * stored, and then failed serialization, a 500 after a write. The app must have called
@@ -29,5 +34,12 @@ export function openAdrRoutes(deps: OpenAdrRouteDeps & Partial<Pick<ApiDeps, 'st
     }
     await api.register(openAdrVenRoutes(deps));
     await api.register(openAdrResourceRoutes(deps));
+    await api.register(openAdrReportRoutes(deps));
+    await api.register(openAdrSubscriptionRoutes(deps));
+    // Our extensions (issue 7): enrolments with limits, opt-outs, the dispatch record of each event.
+    const onChange = deps.onEventsChange === undefined ? {} : { onChange: deps.onEventsChange };
+    await api.register(enrolmentRoutes({ ...deps, ...onChange }));
+    await api.register(eventOptOutRoutes({ ...deps, ...onChange }));
+    await api.register(eventAllocationRoutes(deps));
   };
 }

@@ -130,9 +130,65 @@ export const MIGRATIONS: readonly Migration[] = [
     // OpenADR has no event status; a DELETE of a running event keeps it, cancelled from then on.
     sql: 'ALTER TABLE events ADD COLUMN cancelled_ms INTEGER;',
   },
+  {
+    version: 3,
+    name: 'webhook signing secrets and outbox',
+    sql: `
+    -- The HMAC-SHA256 key a subscription's webhooks are signed with; shown once, at creation.
+    CREATE TABLE subscription_secrets (
+      subscription_id TEXT    PRIMARY KEY REFERENCES subscriptions (id) ON DELETE CASCADE,
+      secret          TEXT    NOT NULL,
+      created_ms      INTEGER NOT NULL
+    );
+
+    -- Notifications not yet delivered, so a restart resumes them. seq orders deliveries to one
+    -- URL; a deleted subscription takes its pending deliveries with it.
+    CREATE TABLE webhook_outbox (
+      seq             INTEGER PRIMARY KEY,
+      delivery_id     TEXT    NOT NULL UNIQUE,
+      subscription_id TEXT    NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+      callback_url    TEXT    NOT NULL,
+      bearer_token    TEXT,
+      body            TEXT    NOT NULL,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      next_attempt_ms INTEGER NOT NULL,
+      created_ms      INTEGER NOT NULL,
+      last_error      TEXT
+    );
+    CREATE INDEX webhook_outbox_by_url ON webhook_outbox (callback_url, seq);
+    CREATE INDEX webhook_outbox_by_subscription ON webhook_outbox (subscription_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'event opt-outs and dispatch records',
+    sql: `
+    -- A site declining one event before it starts (ours: OpenADR has no opt-out object).
+    CREATE TABLE event_opt_outs (
+      event_id TEXT    NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+      ven_id   TEXT    NOT NULL REFERENCES vens (id) ON DELETE CASCADE,
+      at_ms    INTEGER NOT NULL,
+      body     TEXT    NOT NULL,
+      PRIMARY KEY (event_id, ven_id)
+    );
+
+    -- How each event was dispatched: group allocations and re-allocations, refusals and clips
+    -- by enrolment limits, baselines. Append-only audit trail.
+    CREATE TABLE event_dispatch (
+      seq      INTEGER PRIMARY KEY,
+      event_id TEXT    NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+      site_id  TEXT,
+      kind     TEXT    NOT NULL CHECK (kind IN ('allocation', 'reallocation', 'refusal', 'clip', 'baseline')),
+      at_ms    INTEGER NOT NULL,
+      body     TEXT    NOT NULL
+    );
+    CREATE INDEX event_dispatch_by_event ON event_dispatch (event_id, seq);
+    `,
+  },
 ];
 
-export const REGISTRY_SCHEMA_VERSION = MIGRATIONS.length;
+// The highest version, not the count: helpers append versions in parallel (3 may land after 4).
+export const REGISTRY_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /**
  * Brings the file to REGISTRY_SCHEMA_VERSION. Idempotent. BEGIN IMMEDIATE takes the write
@@ -158,7 +214,7 @@ export function migrate(db: Database.Database, file: string, nowMs: number): voi
       );
     }
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)');
-    for (const m of MIGRATIONS) {
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (m.version <= current) continue;
       db.exec(m.sql);
       record.run(m.version, m.name, nowMs);

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Asset, Site } from '../../domain/index.js';
+import type { ChangeSink } from './changes.js';
 import { SqliteOpenAdrTable, type OpenAdrRecord, type OpenAdrRepository } from './openadr-table.js';
 
 /** Events also remember when the operator cancelled one that had started (OpenADR has no status). */
@@ -13,6 +15,14 @@ export interface EventRepository extends OpenAdrRepository {
   cancel(id: string, atMs: number): boolean;
 }
 
+/**
+ * Subscriptions also keep the secret their webhooks are signed with (HMAC-SHA256), made at
+ * creation, in the same transaction; it is not part of the stored body.
+ */
+export interface SubscriptionRepository extends OpenAdrRepository {
+  signingSecret(id: string): string | null;
+}
+
 export interface OpenAdrRepositories {
   readonly programs: OpenAdrRepository;
   readonly events: EventRepository;
@@ -20,20 +30,25 @@ export interface OpenAdrRepositories {
   readonly vens: OpenAdrRepository;
   /** venID: the ven's id; resourceName: our asset id. */
   readonly resources: OpenAdrRepository;
+  /** Owner (ownerVenId, column ven_id): the ven whose site wrote it. */
+  readonly reports: OpenAdrRepository;
+  /** Owner (ownerVenId, column ven_id): the site's ven; null for an operator's. */
+  readonly subscriptions: SubscriptionRepository;
 }
 
 class SqliteEventTable extends SqliteOpenAdrTable implements EventRepository {
   private readonly setCancelled: Database.Statement;
   private readonly selectCancelled: Database.Statement;
 
-  constructor(db: Database.Database, file: string) {
+  constructor(db: Database.Database, file: string, emit?: ChangeSink) {
     super(db, file, {
       table: 'events',
       kind: 'event',
+      objectType: 'EVENT',
       columns: { program_id: ['programID', true], event_name: ['eventName', false] },
       // A cancelled event stays for history and M&V, but VENs polling the list see it gone.
       visibleWhere: 'cancelled_ms IS NULL',
-    });
+    }, emit);
     this.setCancelled = db.prepare('UPDATE events SET cancelled_ms = ? WHERE id = ?');
     this.selectCancelled = db.prepare('SELECT cancelled_ms FROM events WHERE id = ?');
   }
@@ -47,20 +62,61 @@ class SqliteEventTable extends SqliteOpenAdrTable implements EventRepository {
 
   cancel(id: string, atMs: number): boolean {
     if (!Number.isSafeInteger(atMs)) this.fail('cancelledMs', atMs);
-    return this.setCancelled.run(atMs, id).changes > 0;
+    const done = this.setCancelled.run(atMs, id).changes > 0;
+    // To subscribers a cancellation is a DELETE, as it is to VENs polling the list.
+    const record = done ? super.get(id) : null;
+    if (record !== null) this.changed('DELETE', record);
+    return done;
   }
 }
 
-export function openAdrRepositories(db: Database.Database, file: string): OpenAdrRepositories {
+const SECRET_BYTES = 32;
+
+class SqliteSubscriptionTable extends SqliteOpenAdrTable implements SubscriptionRepository {
+  private readonly insertSecret: Database.Statement;
+  private readonly selectSecret: Database.Statement;
+
+  constructor(db: Database.Database, file: string, emit?: ChangeSink) {
+    super(db, file, {
+      table: 'subscriptions',
+      kind: 'subscription',
+      objectType: 'SUBSCRIPTION',
+      columns: { program_id: ['programID', true], client_name: ['clientName', true] },
+      owner: 'ven_id',
+    }, emit);
+    this.insertSecret = db.prepare('INSERT INTO subscription_secrets (subscription_id, secret, created_ms) VALUES (?, ?, ?)');
+    this.selectSecret = db.prepare('SELECT secret FROM subscription_secrets WHERE subscription_id = ?');
+  }
+
+  protected override afterCreate(record: OpenAdrRecord): void {
+    this.insertSecret.run(record.id, `whsec_${randomBytes(SECRET_BYTES).toString('hex')}`, record.createdMs);
+  }
+
+  signingSecret(id: string): string | null {
+    const row = this.selectSecret.get(id) as { secret: string } | undefined;
+    return row?.secret ?? null;
+  }
+}
+
+export function openAdrRepositories(db: Database.Database, file: string, emit?: ChangeSink): OpenAdrRepositories {
   return {
-    programs: new SqliteOpenAdrTable(db, file, { table: 'programs', kind: 'program', columns: { program_name: ['programName', true] } }),
-    events: new SqliteEventTable(db, file),
-    vens: new SqliteOpenAdrTable(db, file, { table: 'vens', kind: 'ven', columns: { ven_name: ['venName', true] } }),
+    programs: new SqliteOpenAdrTable(db, file, { table: 'programs', kind: 'program', objectType: 'PROGRAM', columns: { program_name: ['programName', true] } }, emit),
+    events: new SqliteEventTable(db, file, emit),
+    vens: new SqliteOpenAdrTable(db, file, { table: 'vens', kind: 'ven', objectType: 'VEN', columns: { ven_name: ['venName', true] } }, emit),
     resources: new SqliteOpenAdrTable(db, file, {
       table: 'resources',
       kind: 'resource',
+      objectType: 'RESOURCE',
       columns: { ven_id: ['venID', true], resource_name: ['resourceName', true] },
-    }),
+    }, emit),
+    reports: new SqliteOpenAdrTable(db, file, {
+      table: 'reports',
+      kind: 'report',
+      objectType: 'REPORT',
+      columns: { program_id: ['programID', true], event_id: ['eventID', true], client_name: ['clientName', true] },
+      owner: 'ven_id',
+    }, emit),
+    subscriptions: new SqliteSubscriptionTable(db, file, emit),
   };
 }
 

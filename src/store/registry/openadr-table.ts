@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { VppError } from '../../domain/index.js';
+import { VppError, type OpenAdrObjectType } from '../../domain/index.js';
+import type { ChangeSink, RegistryOperation } from './changes.js';
 
 /** An OpenADR object as sent and returned: plain JSON, validated by the API before it gets here. */
 export type OpenAdrBody = Readonly<Record<string, unknown>>;
@@ -10,6 +11,8 @@ export interface OpenAdrRecord {
   readonly modifiedMs: number;
   /** The whole object, server-filled fields included. */
   readonly body: OpenAdrBody;
+  /** Tables with an owner (reports, subscriptions): the ven that owns the object, or null. */
+  readonly ownerVenId?: string | null;
 }
 
 export interface OpenAdrListFilter {
@@ -32,8 +35,11 @@ export interface OpenAdrListFilter {
 }
 
 export interface OpenAdrRepository {
-  /** Inserts `body` (which carries its `id`); VppError REGISTRY_CONFLICT on a duplicate id or unique name. */
-  create(body: OpenAdrBody, atMs: number): OpenAdrRecord;
+  /**
+   * Inserts `body` (which carries its `id`); VppError REGISTRY_CONFLICT on a duplicate id or
+   * unique name. `ownerVenId`: the owning ven, for tables that have an owner (kept by update).
+   */
+  create(body: OpenAdrBody, atMs: number, ownerVenId?: string | null): OpenAdrRecord;
   get(id: string): OpenAdrRecord | null;
   /** Oldest first (created time, then insertion order), so pages stay stable. */
   list(filter?: OpenAdrListFilter): OpenAdrRecord[];
@@ -52,6 +58,10 @@ export interface TableSpec {
   readonly columns: Readonly<Record<string, readonly [field: string, required: boolean]>>;
   /** SQL condition of the rows lists show unless asked for hidden ones. */
   readonly visibleWhere?: string;
+  /** The objectType this table's changes carry on `registry.changes$`; none emitted without it. */
+  readonly objectType?: OpenAdrObjectType;
+  /** Column holding the owning ven's id, set from create's `ownerVenId`, not from the body. */
+  readonly owner?: string;
 }
 
 const OBJECT_ID = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -61,6 +71,7 @@ interface Row {
   created_ms: number;
   modified_ms: number;
   body: string;
+  owner?: string | null;
 }
 
 // Targets hold `{type, values}` maps (OpenADR valuesMap); a null or absent list matches nothing.
@@ -75,28 +86,49 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
   private readonly remove: Database.Statement;
   private readonly countAll: Database.Statement;
 
+  private readonly selected: string;
+
   constructor(
     protected readonly db: Database.Database,
     private readonly file: string,
     private readonly spec: TableSpec,
+    private readonly emit?: ChangeSink,
   ) {
     this.cols = Object.keys(spec.columns);
     const t = spec.table;
-    const names = ['id', ...this.cols, 'created_ms', 'modified_ms', 'body'];
+    const names = ['id', ...this.cols, 'created_ms', 'modified_ms', 'body', ...(spec.owner === undefined ? [] : [spec.owner])];
+    this.selected = `id, created_ms, modified_ms, body${spec.owner === undefined ? '' : `, ${spec.owner} AS owner`}`;
     this.insert = db.prepare(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
-    this.selectOne = db.prepare(`SELECT id, created_ms, modified_ms, body FROM ${t} WHERE id = ?`);
+    this.selectOne = db.prepare(`SELECT ${this.selected} FROM ${t} WHERE id = ?`);
     this.replace = db.prepare(`UPDATE ${t} SET ${this.cols.map((c) => `${c} = ?`).join(', ')}, modified_ms = ?, body = ? WHERE id = ?`);
     this.remove = db.prepare(`DELETE FROM ${t} WHERE id = ?`);
     this.countAll = db.prepare(`SELECT COUNT(*) AS n FROM ${t}`);
   }
 
-  create(body: OpenAdrBody, atMs: number): OpenAdrRecord {
+  create(body: OpenAdrBody, atMs: number, ownerVenId: string | null = null): OpenAdrRecord {
     const id = body['id'];
     if (typeof id !== 'string' || !OBJECT_ID.test(id)) this.fail('id', id);
     const values = this.columnValues(body);
     const json = this.serialise(body);
-    this.run(() => this.insert.run(id, ...values, atMs, atMs, json));
-    return { id, createdMs: atMs, modifiedMs: atMs, body: JSON.parse(json) as OpenAdrBody };
+    const owner = this.spec.owner === undefined ? [] : [ownerVenId];
+    // One transaction with what a subclass stores beside the row; the change goes out after it.
+    const record = this.db.transaction(() => {
+      this.run(() => this.insert.run(id, ...values, atMs, atMs, json, ...owner));
+      const r: OpenAdrRecord = { id, createdMs: atMs, modifiedMs: atMs, body: JSON.parse(json) as OpenAdrBody, ...(this.spec.owner === undefined ? {} : { ownerVenId }) };
+      this.afterCreate(r);
+      return r;
+    })();
+    this.changed('POST', record);
+    return record;
+  }
+
+  /** Runs inside create's transaction, after the insert: for what a subclass keeps beside the row. */
+  protected afterCreate(_record: OpenAdrRecord): void {}
+
+  /** Emits a change of this table's objects (after the write committed). */
+  protected changed(operation: RegistryOperation, record: OpenAdrRecord): void {
+    if (this.emit === undefined || this.spec.objectType === undefined) return;
+    this.emit({ objectType: this.spec.objectType, operation, object: record.body, ownerVenId: record.ownerVenId ?? null });
   }
 
   get(id: string): OpenAdrRecord | null {
@@ -108,7 +140,7 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     const where: string[] = filter.includeHidden === true || this.spec.visibleWhere === undefined ? [] : [this.spec.visibleWhere];
     const args: unknown[] = [];
     for (const [col, value] of Object.entries(filter.columns ?? {})) {
-      if (!this.cols.includes(col)) throw new VppError('REGISTRY_QUERY_INVALID', `${this.spec.table}: no filter column ${col}`);
+      if (!this.cols.includes(col) && col !== this.spec.owner) throw new VppError('REGISTRY_QUERY_INVALID', `${this.spec.table}: no filter column ${col}`);
       where.push(`${col} = ?`);
       args.push(value);
     }
@@ -129,7 +161,7 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     const limit = filter.limit ?? -1;
     if (!Number.isInteger(skip) || skip < 0) this.fail('skip', skip);
     if (filter.limit !== undefined && (!Number.isInteger(limit) || limit < 0)) this.fail('limit', limit);
-    const sql = `SELECT id, created_ms, modified_ms, body FROM ${this.spec.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${this.selected} FROM ${this.spec.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_ms, rowid LIMIT ? OFFSET ?`;
     return (this.db.prepare(sql).all(...args, limit, skip) as Row[]).map((r) => this.toRecord(r));
   }
@@ -142,16 +174,20 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     if (body['id'] !== id) this.fail('id', body['id'], `must stay ${JSON.stringify(id)}`);
     const values = this.columnValues(body);
     const json = this.serialise(body);
-    const changed = this.run(() => this.replace.run(...values, atMs, json, id));
-    return changed.changes === 0 ? null : this.get(id);
+    const result = this.run(() => this.replace.run(...values, atMs, json, id));
+    const record = result.changes === 0 ? null : this.get(id);
+    if (record !== null) this.changed('PUT', record);
+    return record;
   }
 
   delete(id: string): OpenAdrRecord | null {
-    return this.db.transaction(() => {
+    const removed = this.db.transaction(() => {
       const before = this.get(id);
       if (before !== null) this.remove.run(id);
       return before;
     })();
+    if (removed !== null) this.changed('DELETE', removed);
+    return removed;
   }
 
   private columnValues(body: OpenAdrBody): (string | null)[] {
@@ -195,7 +231,8 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     } catch (err) {
       throw new VppError('REGISTRY_DATA_CORRUPT', `${this.file}: ${this.spec.table}.body of '${r.id}' is not JSON`, { cause: err });
     }
-    return { id: r.id, createdMs: r.created_ms, modifiedMs: r.modified_ms, body: body as OpenAdrBody };
+    const record: OpenAdrRecord = { id: r.id, createdMs: r.created_ms, modifiedMs: r.modified_ms, body: body as OpenAdrBody };
+    return this.spec.owner === undefined ? record : { ...record, ownerVenId: r.owner ?? null };
   }
 
   protected fail(field: string, value: unknown, why = 'is missing or invalid'): never {

@@ -1,12 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { Subject, type Observable } from 'rxjs';
 import { VppError } from '../../domain/index.js';
 import type { ModeLog } from '../../domain/index.js';
 import { SqliteClientRepository, type ClientRepository } from './clients.js';
 import { migrate } from './migrations.js';
 import { SqliteModeLog } from './modes.js';
-import { openAdrRepositories, type EventRepository } from './openadr-repos.js';
+import { openAdrRepositories, type EventRepository, type SubscriptionRepository } from './openadr-repos.js';
+import type { RegistryChange } from './changes.js';
+import { SqliteWebhookOutbox, type WebhookOutbox } from './webhook-outbox.js';
+import { SqliteDispatchLog, type DispatchLog } from './dispatch-log.js';
+import { SqliteEnrolmentRepository, type EnrolmentRepository } from './enrolments.js';
 import type { OpenAdrRepository } from './openadr-table.js';
 
 export const REGISTRY_FILE = 'registry.db';
@@ -26,6 +31,21 @@ export interface Registry {
   readonly events: EventRepository;
   readonly vens: OpenAdrRepository;
   readonly resources: OpenAdrRepository;
+  /** Reports, owned (ownerVenId) by the ven whose site wrote them. */
+  readonly reports: OpenAdrRepository;
+  /** Webhook subscriptions, owned by a site's ven or (null) by an operator; with signing secrets. */
+  readonly subscriptions: SubscriptionRepository;
+  /** Webhook deliveries not yet made (src/runtime/notifier). */
+  readonly webhooks: WebhookOutbox;
+  /**
+   * Every create, update and delete of programs, events, reports, subscriptions, vens and
+   * resources through this registry, after it committed; completes on close.
+   */
+  readonly changes$: Observable<RegistryChange>;
+  /** Enrolments (program × ven, with limits) and event opt-outs: our extension. */
+  readonly enrolments: EnrolmentRepository;
+  /** How each DR event was dispatched: allocations, refusals, clips, baselines. */
+  readonly dispatch: DispatchLog;
   close(): void;
 }
 
@@ -57,12 +77,18 @@ export function openRegistry(options: RegistryOptions): Registry {
     throw new VppError('REGISTRY_OPEN_FAILED', `cannot open registry ${file}: ${String(err)}`, { cause: err });
   }
   const open = db;
+  const changes = new Subject<RegistryChange>();
   return {
     file,
     clients: new SqliteClientRepository(open, file, nowMs),
     modes: new SqliteModeLog(open, file),
-    ...openAdrRepositories(open, file),
+    ...openAdrRepositories(open, file, (c) => changes.next(c)),
+    webhooks: new SqliteWebhookOutbox(open, file),
+    changes$: changes.asObservable(),
+    enrolments: new SqliteEnrolmentRepository(open, file),
+    dispatch: new SqliteDispatchLog(open, file),
     close: () => {
+      changes.complete();
       if (open.open) open.close();
     },
   };
