@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { readCarbonCsv, type CarbonSeries } from './carbon.js';
 
 /** A config problem (types.ts's ConfigProblem; named here so that types.ts may import this file). */
 interface ConfigProblem {
@@ -32,7 +33,11 @@ export const TariffSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const CarbonSchema = Type.Object({ gridKgPerKwh: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
+/** Exactly one of: a constant factor, or a `time,kgPerKwh` CSV (relative to the config file) whose rows hold until the next. */
+export const CarbonSchema = Type.Object(
+  { gridKgPerKwh: Type.Optional(Type.Number({ minimum: 0 })), csv: Type.Optional(Type.String({ minLength: 1 })) },
+  { additionalProperties: false },
+);
 
 export const LocationSchema = Type.Object(
   { latDeg: Type.Number({ minimum: -90, maximum: 90 }), lonDeg: Type.Number({ minimum: -180, maximum: 180 }) },
@@ -81,6 +86,8 @@ export type SiteLoadForecast =
 export interface SitePlanning {
   readonly tariff?: SiteTariff;
   readonly carbon?: { readonly gridKgPerKwh: number };
+  /** `carbon: {csv}`: a time-varying grid factor (the energy report uses it; the planner does not yet). */
+  readonly carbonSeries?: CarbonSeries;
   readonly location?: { readonly latDeg: number; readonly lonDeg: number };
   readonly forecast?: SiteLoadForecast;
   /** The weather file whose irradiance forecasts the site's PV; absent: clear sky at `location`. */
@@ -98,13 +105,14 @@ const hhmm = (min: number): string => `${String(Math.floor(min / 60)).padStart(2
 const minutes = (t: string): number => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
 
 /** The planning part of a site entry (already schema-checked), or undefined when it has none. */
-export function buildPlanning(s: PlanningEntry, base: string, problems: ConfigProblem[]): SitePlanning | undefined {
+/** `baseDir`: where a `carbon: {csv}` path starts (the config file's directory). */
+export function buildPlanning(s: PlanningEntry, base: string, problems: ConfigProblem[], baseDir = '.'): SitePlanning | undefined {
   if (s.tariff === undefined && s.carbon === undefined && s.location === undefined && s.forecast === undefined) return undefined;
   const tariff = s.tariff === undefined ? undefined : buildTariff(s.tariff, `${base}.tariff`, problems);
   const forecast = s.forecast === undefined ? undefined : buildForecast(s.forecast, `${base}.forecast`, problems);
   return {
     ...(tariff !== undefined ? { tariff } : {}),
-    ...(s.carbon !== undefined ? { carbon: { gridKgPerKwh: s.carbon.gridKgPerKwh } } : {}),
+    ...carbonOf(s.carbon, `${base}.carbon`, baseDir, problems),
     ...(s.location !== undefined ? { location: { latDeg: s.location.latDeg, lonDeg: s.location.lonDeg } } : {}),
     ...(forecast !== undefined ? { forecast } : {}),
     ...(s.forecast?.pv !== undefined ? { pvWeather: s.forecast.pv.weather } : {}),
@@ -158,4 +166,15 @@ function buildForecast(f: Static<typeof ForecastSchema>, path: string, problems:
   if (f.fallback !== undefined) problems.push({ path: `${path}.fallback`, message: 'is for load: persistence only (a profile needs no fallback)' });
   if (problems.length > before) return undefined;
   return { kind: 'profile', bdew: p.bdew as BdewForecastProfile['bdew'], annualKwh: p.annualKwh as number };
+}
+
+function carbonOf(c: Static<typeof CarbonSchema> | undefined, path: string, baseDir: string, problems: ConfigProblem[]): Pick<SitePlanning, 'carbon' | 'carbonSeries'> {
+  if (c === undefined) return {};
+  if ((c.gridKgPerKwh === undefined) === (c.csv === undefined)) {
+    problems.push({ path, message: `must give exactly one of gridKgPerKwh or csv, got ${JSON.stringify(c)}` });
+    return {};
+  }
+  if (c.gridKgPerKwh !== undefined) return { carbon: { gridKgPerKwh: c.gridKgPerKwh } };
+  const series = readCarbonCsv(c.csv ?? '', baseDir, `${path}.csv`, problems);
+  return series === undefined ? {} : { carbonSeries: series };
 }

@@ -22,3 +22,7 @@ export {
 } from './baseline.js';
 export { eventPerformance, type Requested, type PerformanceInput, type IntervalPerformance, type EventPerformance } from './performance.js';
 export type { Rate, Settlement } from './settlement.js';
+export { checkGridCarbon, type GridCarbon, type GridCarbonPoint } from './energy-carbon.js';
+export { integrateEnergy, type EnergyWindowInput, type EnergyWindow, type EnergySums, type EnergyBlock, type PowerSample } from './energy-integrate.js';
+export { localDays, siteEnergyReport, type EnergyRow, type SiteDay, type SiteEnergyInput, type SiteEnergyReport } from './energy-report.js';
+export { districtEnergyReport, eventPeakReduction, type DistrictEnergyReport, type EventPeakReduction } from './energy-district.js';
