@@ -11,6 +11,8 @@ export interface SimArgs {
   readonly portBase: number;
   readonly json: boolean;
   readonly mqttUrl?: string;
+  /** Interface to serve on, also the host named in the endpoint URLs (compose: the service's hostname); default 127.0.0.1. */
+  readonly host?: string;
 }
 
 /** A scenario file says `version:`; a controller config does not. */
@@ -56,6 +58,7 @@ export async function runSim(args: SimArgs): Promise<number> {
     speed: args.speed,
     portBase: args.portBase,
     ...(args.mqttUrl !== undefined ? { mqttUrl: args.mqttUrl } : {}),
+    ...(args.host !== undefined ? { host: args.host } : {}),
     onEnd: () => process.stderr.write(`vpp sim: the scenario's end (${new Date(scenario.endMs).toISOString()}) is reached; the devices keep answering with time stopped\n`),
   });
   process.stdout.write(args.json ? run.endpoints.map((e) => JSON.stringify(e)).join('\n') + '\n' : `${table(run.endpoints)}\n`);
