@@ -1,12 +1,13 @@
 import type { ConfiguredSite, SitePlanning } from '../config/index.js';
 import { obligationsFrom, type PlanFollowingOptions } from '../control/index.js';
 import { usable, type BatteryAsset, type DrSignal, type Site, type SiteState } from '../domain/index.js';
-import { carbonPerSlot, localMinuteOfDay, planSchedule, touPricePerSlot, type Plan, type PlanBattery, type SeriesPoint } from '../schedule/index.js';
+import { carbonPerSlot, localMinuteOfDay, touPricePerSlot, type Plan, type PlanBattery, type SeriesPoint } from '../schedule/index.js';
 import type { TimeSeriesStore } from '../store/index.js';
 import { baseForecast } from './live-forecast.js';
 import type { Logger } from './logger.js';
 import { MonthPeak } from './month-peak.js';
 import { demandChargeFor, minOrNull, planBattery } from './plan-terms.js';
+import { createWorkerSolver, type PlanSolver } from './planner-worker-client.js';
 import { WALL_CLOCK, type SiteClock } from './site-clock.js';
 
 const SLOT_MS = 900_000;
@@ -27,6 +28,11 @@ export interface LivePlannerOptions {
   readonly maxPlanAgeS?: number;
   /** After a failed plan with nothing changed, try again after this long (wall time). Default 60. */
   readonly retryAfterS?: number;
+  /**
+   * Where the LPs are solved; default a worker thread of the planner's own (closed by close()),
+   * so that a solve never stalls the control loop's tick on the main thread.
+   */
+  readonly solver?: PlanSolver;
 }
 
 export interface LivePlanner {
@@ -46,6 +52,8 @@ export interface LivePlanner {
   followOptions(siteId: string): PlanFollowingOptions;
   /** Resolves once no plan is being made (tests; stop). */
   settled(): Promise<void>;
+  /** Lets a plan in flight finish, then ends the planner's own solver (a given one stays open). */
+  close(): Promise<void>;
 }
 
 interface Made {
@@ -77,13 +85,15 @@ export function quarterStartSiteMs(siteMs: number, timezone: string): number {
 /**
  * The planner of the live runtime (issue 6): per planned site, an LP plan (HiGHS) for the next
  * 24 h in quarter hours from the measured SoC, re-made every quarter hour and when the DR signals,
- * the controlled batteries or the forecast source change. Plans are made off the control cycle.
+ * the controlled batteries or the forecast source change. Plans are made off the control cycle:
+ * the inputs on the main thread (store reads), the LP in the solver's worker thread.
  */
 export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
   const clock = o.clock ?? WALL_CLOCK;
   const maxAgeMs = (o.maxPlanAgeS ?? 1800) * 1000;
   const retryMs = (o.retryAfterS ?? 60) * 1000;
   const historyFromMs = o.historyFromMs ?? 0;
+  const solver = o.solver ?? createWorkerSolver({ log: o.log });
   const entries = new Map<string, Entry>();
   for (const cs of o.sites) {
     const p = cs.planning;
@@ -139,7 +149,7 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
     const prices = t === undefined ? undefined : first(dr.tariffOverride?.pricePerKwh, touPricePerSlot(t.import, start, 900, n, site.timezone));
     const carbon = e.planning.carbon === undefined ? undefined : first(dr.carbonOverride === undefined ? undefined : dr.carbonOverride.gPerKwh / 1000, carbonPerSlot(e.planning.carbon.gridKgPerKwh, start, 900, n));
     const charge = t === undefined ? undefined : demandChargeFor(t.demandChargePerKw, site.peakTargetKw);
-    const plan = await planSchedule({
+    const plan = await solver.solve({
       startMs: start,
       slotS: 900,
       baseKw: base.kw,
@@ -167,6 +177,10 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
     if (quarterStartSiteMs(siteNow, e.cs.site.timezone) !== m.quarterSiteMs) return true;
     // Persistence that had to lean on a fallback: re-plan once a whole day of history exists.
     return m.source !== 'persistence' && e.planning.forecast?.kind !== 'profile' && siteNow - clock.toSiteMs(historyFromMs) >= DAY_MS + SLOT_MS && m.madeSiteMs - clock.toSiteMs(historyFromMs) < DAY_MS + SLOT_MS;
+  };
+
+  const settled = async (): Promise<void> => {
+    while ([...entries.values()].some((e) => e.inFlight !== undefined)) await Promise.allSettled([...entries.values()].map((e) => e.inFlight));
   };
 
   return {
@@ -209,8 +223,10 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
       }
       return m.wall;
     },
-    settled: async () => {
-      while ([...entries.values()].some((e) => e.inFlight !== undefined)) await Promise.allSettled([...entries.values()].map((e) => e.inFlight));
+    settled,
+    close: async () => {
+      await settled();
+      if (o.solver === undefined) await solver.close();
     },
   };
 }

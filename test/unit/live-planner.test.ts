@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type ConfiguredSite } from '../../src/config/index.js';
 import { summariseSite } from '../../src/core/index.js';
 import type { AssetState, DrSignal, Reading, SiteState } from '../../src/domain/index.js';
-import { createLivePlanner, type LivePlannerOptions } from '../../src/runtime/live-planner.js';
+import { createLivePlanner, type LivePlanner, type LivePlannerOptions } from '../../src/runtime/live-planner.js';
 import { MonthPeak } from '../../src/runtime/month-peak.js';
 import { openStore, type TimeSeriesStore } from '../../src/store/index.js';
 
@@ -54,6 +54,8 @@ function stateOf(cs: ConfiguredSite, socPct: number, atMs: number): SiteState {
 let dir: string;
 let store: TimeSeriesStore;
 let logs: Array<Record<string, unknown>>;
+/** Each planner solves in a worker thread of its own: closed after each test. */
+const planners: LivePlanner[] = [];
 const log = () => pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
 
 beforeEach(async () => {
@@ -62,12 +64,15 @@ beforeEach(async () => {
   logs = [];
 });
 afterEach(async () => {
+  await Promise.all(planners.splice(0).map((p) => p.close()));
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function planner(cs: ConfiguredSite, over: Partial<LivePlannerOptions> = {}) {
-  return createLivePlanner({ sites: [cs], store, log: log(), historyFromMs: T0 - 40 * 86_400_000, ...over });
+  const p = createLivePlanner({ sites: [cs], store, log: log(), historyFromMs: T0 - 40 * 86_400_000, ...over });
+  planners.push(p);
+  return p;
 }
 
 describe('live planner', () => {
@@ -143,6 +148,7 @@ describe('live planner', () => {
     const noLocation = configured(site('    forecast: {load: {bdew: g25, annualKwh: 1500000}}'));
     logs = [];
     const q = createLivePlanner({ sites: [noLocation], store, log: log() });
+    planners.push(q);
     q.planFor(noLocation.site, stateOf(noLocation, 50, T0), T0);
     await q.settled();
     expect(logs.find((l) => l.msg === 'planning failed')?.err).toBe('no load forecast: the site has 200 kWp of PV and no location: no PV forecast');
