@@ -8,6 +8,8 @@ import { benchStoreIngest } from './store-ingest.js';
 import { benchSimulators } from './simulators.js';
 import { benchBrain } from './brain.js';
 import { benchAdapters } from './adapters.js';
+import { benchApiEvents } from './api-events.js';
+import { benchOperations } from './operations.js';
 import type { BenchFigure } from './figure.js';
 
 const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
@@ -16,6 +18,8 @@ const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
   ['Simulators (simulated year; 10,000 MQTT devices from one process)', benchSimulators],
   ['Brain (control cycle, planner LP, replay, peak vs the LP optimum)', benchBrain],
   ['Field adapters (Modbus, MQTT, OPC UA vs raw clients)', benchAdapters],
+  ['API and DR events (event → setpoints, GET /sites, re-plans off the loop)', benchApiEvents],
+  ['Operations (metrics per cycle, /metrics scrape)', benchOperations],
 ];
 
 const only = process.argv[2];

@@ -1,20 +1,25 @@
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { authPlugin } from './auth/index.js';
 import type { ApiDeps } from './deps.js';
 import { installProblemHandlers } from './problem.js';
 import { flexibilityRoutes } from './routes/flexibility.js';
+import { energyReportRoutes } from './routes/energy-reports.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modeRoutes } from './routes/modes.js';
 import { siteRoutes } from './routes/sites.js';
 import { streamRoutes, streamTokenFromQuery, type StreamOptions } from './routes/stream.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { dashboardEventRoutes } from './routes/dashboard-events.js';
 import { addOpenAdrSchemas } from './openadr/index.js';
 import { openAdrRoutes } from './routes/openadr-routes.js';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /** The runtime's pino logger, so the API logs the same JSON lines (per-request lines off: the dashboard polls). Wins over `logger`. */
+  readonly loggerInstance?: FastifyBaseLogger;
   /** GET /stream timing (throttle, heartbeat, retry hint); defaults 1 s, 15 s, 3 s. */
   readonly stream?: StreamOptions;
 }
@@ -24,7 +29,8 @@ export interface AppOptions {
  * resource is its own plugin under /api/v1; its TypeBox schemas validate requests and feed /docs.
  */
 export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { allErrors: true } } });
+  const logging = options.loggerInstance !== undefined ? { loggerInstance: options.loggerInstance, logController: new LogController({ disableRequestLogging: true }) } : { logger: options.logger ?? false };
+  const app: FastifyInstance = Fastify({ ...logging, ajv: { customOptions: { allErrors: true } } });
   installProblemHandlers(app);
   await app.register(swagger, {
     openapi: {
@@ -79,14 +85,19 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
         await sites.register(siteRoutes(deps));
       });
       await api.register(flexibilityRoutes(deps));
+      await api.register(energyReportRoutes(deps));
       await api.register(streamRoutes(deps, options.stream));
       // OpenADR 3.0.1 programs, events, vens, resources: they live in the registry.
       const registry = deps.registry;
       if (registry !== undefined) await api.register(openAdrRoutes({ ...deps, registry }));
+      // The dashboard's public, read-only event summary (window, targets, values; never a write).
+      if (registry !== undefined) await api.register(dashboardEventRoutes({ registry, nowMs: deps.nowMs }));
     },
     { prefix: '/api/v1' },
   );
   await app.register(dashboardRoutes());
+  // At the root, where scrapers look (not an API resource).
+  if (deps.metrics !== undefined) await app.register(metricsRoutes(deps.metrics));
   return app;
 }
 

@@ -4,7 +4,9 @@ import type { SiteView } from './deps.js';
 
 export const ReadingSchema = Type.Object(
   {
-    value: Type.Union([Type.Number(), Type.Null()]),
+    // A type list, not anyOf: fast-json-stringify writes a type list directly, while anyOf makes
+    // it validate every candidate per value (GET /sites with 1,000 sites: 17 req/s that way).
+    value: Type.Unsafe<number | null>({ type: ['number', 'null'] }),
     quality: Type.Enum(['good', 'stale', 'bad']),
     time: Type.String({ format: 'date-time' }),
   },
@@ -46,7 +48,7 @@ export const SiteViewSchema = Type.Object({
     },
     { description: 'Load convention: > 0 draws from the site bus (grid import), < 0 feeds it (PV, discharge, export).' },
   ),
-  flexibility: Type.Union([FlexibilitySchema, Type.Null()]),
+  flexibility: Type.Unsafe<Type.Static<typeof FlexibilitySchema> | null>({ ...FlexibilitySchema, type: ['object', 'null'] }),
   assets: Type.Array(AssetViewSchema),
 });
 
@@ -56,7 +58,23 @@ export function readingView(r: Reading): { value: number | null; quality: Readin
 
 const SITE_READINGS = ['loadPowerKw', 'pvPowerKw', 'batteryPowerKw', 'batterySocPct'] as const;
 
-export function siteView({ site, state }: SiteView, nowMs: number): Type.Static<typeof SiteViewSchema> {
+/**
+ * Views of states already shown: a site's state object is replaced, never changed, when new
+ * readings arrive, so GET /sites rebuilds only the sites that changed since the last request
+ * (1,000 sites: ~24 ms of building per request otherwise).
+ */
+const shown = new WeakMap<SiteState, { readonly site: SiteView['site']; readonly view: Type.Static<typeof SiteViewSchema> }>();
+
+export function siteView(v: SiteView, nowMs: number): Type.Static<typeof SiteViewSchema> {
+  if (v.state === null) return buildSiteView(v, nowMs);
+  const hit = shown.get(v.state);
+  if (hit !== undefined && hit.site === v.site) return hit.view;
+  const view = buildSiteView(v, nowMs);
+  shown.set(v.state, { site: v.site, view });
+  return view;
+}
+
+function buildSiteView({ site, state }: SiteView, nowMs: number): Type.Static<typeof SiteViewSchema> {
   const unknown: Reading = { value: null, quality: 'bad', atMs: nowMs };
   const readings: Record<string, ReturnType<typeof readingView>> = { gridPowerKw: readingView(state?.gridPowerKw ?? unknown) };
   for (const key of SITE_READINGS) {

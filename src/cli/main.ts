@@ -18,16 +18,20 @@ Commands:
                             OPC UA server certificates: unknown ones are rejected until trusted
   clients add --role operator|site|viewer [--site ID] [--json] | clients list [--json] | clients disable ID
                             API credentials in $VPP_DATA_DIR (default ./data); add prints the secret once
-  sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL]
+  sim FILE [--speed N] [--port-base P] [--json] [--mqtt-url URL] [--host H]
                             serve a scenario's (or a config's) simulated devices on loopback:
                             Modbus TCP per site from P (default 15020), OPC UA and MQTT after;
-                            --speed: simulated seconds per wall second (default 1)
+                            --speed: simulated seconds per wall second (default 1);
+                            --host: interface to serve on and name in the URLs (default 127.0.0.1)
   replay FILE [--json] [--csv FILE] [--report FILE.html] [--controller plan|peak-shaving|static-threshold|none]
                             run a scenario in closed loop on simulated physics and clock
                             (no network, no waiting) and print its KPIs; progress on stderr
   mode SITE[/ASSET] [auto|shadow|manual|off] [--reason TEXT] [--kw N] [--url URL] [--token TOKEN] [--json]
                             show or set operating modes through the API (token: --token or $VPP_TOKEN);
                             exit 1 refused by the server
+  report --from ISO --to ISO [--site ID] [--format json|csv|html] [--data-dir DIR] [--config FILE]
+                            energy and carbon report from the store (per site and district, per
+                            day and month); progress on stderr
 
 Environment: VPP_HTTP_PORT, VPP_DATA_DIR, VPP_INFLUX_URL override the config file.`;
 
@@ -54,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
         args: [...rest],
         allowPositionals: true,
         strict: true,
-        options: { speed: { type: 'string' }, 'port-base': { type: 'string' }, json: { type: 'boolean' }, 'mqtt-url': { type: 'string' } },
+        options: { speed: { type: 'string' }, 'port-base': { type: 'string' }, json: { type: 'boolean' }, 'mqtt-url': { type: 'string' }, host: { type: 'string' } },
       });
       const [file, ...extra] = positionals;
       if (file === undefined || extra.length > 0) return usage('expected: vpp sim FILE [--speed N] [--port-base P] [--json]');
@@ -64,7 +68,14 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65000) return usage(`--port-base must be a port 0..65000 (0 = free ports), got ${JSON.stringify(values['port-base'])}`);
       // Loaded on demand: the simulators pull in node-opcua, which other commands do not need.
       const { runSim } = await import('./sim.js');
-      const code = await runSim({ file, speed, portBase, json: values.json === true, ...(values['mqtt-url'] !== undefined ? { mqttUrl: values['mqtt-url'] } : {}) });
+      const code = await runSim({
+        file,
+        speed,
+        portBase,
+        json: values.json === true,
+        ...(values['mqtt-url'] !== undefined ? { mqttUrl: values['mqtt-url'] } : {}),
+        ...(values.host !== undefined ? { host: values.host } : {}),
+      });
       process.exit(code);
       return code;
     }
@@ -106,6 +117,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'mode': {
       const { runMode } = await import('./mode.js');
       return runMode(rest, process.env);
+    }
+    case 'report': {
+      const { runReport } = await import('./report.js');
+      return runReport(rest, process.env);
     }
     case 'clients': {
       const { values, positionals } = parseArgs({

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
 import { parseDocument } from 'yaml';
 import type { Static } from 'typebox';
 import type { Asset } from '../domain/index.js';
@@ -6,9 +8,10 @@ import { evChargerAsset, hvacAsset, notSimulated } from './flex-assets.js';
 import { ConfigError, joinPath } from './errors.js';
 import { schemaProblems } from './validate.js';
 import { AssetHeadSchema, BatterySchema, ConfigSchema, EvChargerSchema, HvacSchema, LoadSchema, MeterSchema, PvSchema, type SiteSchema } from './schema.js';
-import type { AssetSimulation, ConfigProblem, ConfiguredSite, StoreConfig, VppConfig } from './types.js';
+import type { AssetSimulation, ClusterConfig, ConfigProblem, ConfiguredSite, StoreConfig, VppConfig } from './types.js';
 import { checkBinding, checkTimezone } from './checks.js';
 import { buildPlanning } from './planning.js';
+import { buildNorthbound } from './northbound.js';
 
 const ASSET_SCHEMAS = { meter: MeterSchema, load: LoadSchema, pv: PvSchema, battery: BatterySchema, evCharger: EvChargerSchema, hvac: HvacSchema } as const;
 
@@ -51,7 +54,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const first = siteIds.get(s.id);
     if (first !== undefined) problems.push({ path: `${base}.id`, message: `duplicate site id '${s.id}' (also sites[${first}])` });
     siteIds.set(s.id, i);
-    const site = buildSite(s, base, simulated, problems);
+    const site = buildSite(s, base, simulated, problems, dirname(file));
     if (site !== null) sites.push(site);
   });
   if (simulated) uniqueSimulatedIds(cfg.sites, problems);
@@ -59,6 +62,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (cfg.simulation !== undefined && Number.isNaN(Date.parse(cfg.simulation.startAt))) {
     problems.push({ path: 'simulation.startAt', message: `not a valid date-time, got ${JSON.stringify(cfg.simulation.startAt)}` });
   }
+  const cluster = clusterOf(cfg, env, problems);
+  const northbound = buildNorthbound(cfg.northbound, cfg.sites.map((s) => s.id), env, problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   return {
@@ -71,6 +76,28 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         ? null
         : { startAt: cfg.simulation.startAt, startMs: Date.parse(cfg.simulation.startAt), speed: cfg.simulation.speed ?? 1 },
     sites,
+    ...(cluster === undefined ? {} : { cluster }),
+    ...(northbound === undefined ? {} : { northbound }),
+  };
+}
+
+function clusterOf(cfg: Static<typeof ConfigSchema>, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): ClusterConfig | undefined {
+  const c = cfg.cluster;
+  if (c === undefined) return undefined;
+  if (cfg.simulation !== undefined) {
+    problems.push({ path: 'cluster', message: 'cannot be combined with simulation: run the devices apart (`vpp sim`), so they outlive any one controller' });
+  }
+  const postgresUrl = env.VPP_POSTGRES_URL ?? c.postgresUrl;
+  if (postgresUrl === undefined || postgresUrl === '') problems.push({ path: 'cluster.postgresUrl', message: 'is required (or set VPP_POSTGRES_URL)' });
+  const controllerId = env.VPP_CONTROLLER_ID ?? c.controllerId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 36)}-${process.pid}`;
+  if (!/^[A-Za-z0-9_.-]{1,48}$/.test(controllerId)) {
+    problems.push({ path: 'cluster.controllerId', message: `must be 1-48 of A-Z a-z 0-9 _ . - (VPP_CONTROLLER_ID included), got ${JSON.stringify(controllerId)}` });
+  }
+  return {
+    postgresUrl: postgresUrl ?? '',
+    controllerId,
+    claimIntervalS: c.claimIntervalS ?? 1,
+    ...(c.fleetMqttUrl === undefined ? {} : { fleetMqttUrl: c.fleetMqttUrl }),
   };
 }
 
@@ -92,7 +119,7 @@ function assetEntrySchemaProblems(entry: unknown, path: string): ConfigProblem[]
   return schemaProblems(ASSET_SCHEMAS[(entry as { type: keyof typeof ASSET_SCHEMAS }).type], entry, path);
 }
 
-function buildSite(s: Static<typeof SiteSchema>, base: string, simulated: boolean, problems: ConfigProblem[]): ConfiguredSite | null {
+function buildSite(s: Static<typeof SiteSchema>, base: string, simulated: boolean, problems: ConfigProblem[], configDir = '.'): ConfiguredSite | null {
   const tzProblem = checkTimezone(s.timezone);
   if (tzProblem !== null) problems.push({ path: `${base}.timezone`, message: tzProblem });
   if (s.peakTargetKw !== undefined && s.peakTargetKw > s.gridImportLimitKw) {
@@ -129,7 +156,7 @@ function buildSite(s: Static<typeof SiteSchema>, base: string, simulated: boolea
     ...(s.mode !== undefined ? { mode: s.mode } : {}),
     assets,
   };
-  const planning = buildPlanning(s, base, problems);
+  const planning = buildPlanning(s, base, problems, configDir);
   return { site, simulate, revertS, ...(planning !== undefined ? { planning } : {}) };
 }
 
@@ -239,6 +266,14 @@ function applyEnv(cfg: Static<typeof ConfigSchema>, env: NodeJS.ProcessEnv, prob
     const dataDir = env.VPP_DATA_DIR !== undefined && env.VPP_DATA_DIR !== '' ? env.VPP_DATA_DIR : s?.dataDir ?? './data';
     store = { kind: 'sqlite', dataDir };
   }
+  if (s?.retention !== undefined) {
+    // InfluxDB keeps nothing for less than an hour; both stores take the same values (src/store/retention.ts).
+    for (const [k, v] of Object.entries(s.retention)) {
+      if (typeof v === 'number' && v > 0 && v < 1 / 24) problems.push({ path: `store.retention.${k}`, message: `must be 0 (keep forever) or at least 1/24 day (one hour), got ${v}` });
+    }
+    store = { ...store, retention: s.retention };
+  }
+  if (s?.spool !== undefined) store = { ...store, spool: s.spool };
   return { port, store };
 }
 

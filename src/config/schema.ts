@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { CarbonSchema, ForecastSchema, LocationSchema, TariffSchema } from './planning.js';
+import { NorthboundSchema } from './northbound.js';
 
 /**
  * Schemas of the configuration file as people write it (config/default.yaml). Field names
@@ -171,6 +172,24 @@ export const ConfigSchema = Type.Object(
           dataDir: Type.Optional(Type.String({ minLength: 1 })),
           url: Type.Optional(Type.String({ pattern: '^https?://' })),
           database: Type.Optional(Id),
+          /** Days each resolution is kept, 0 = forever (README: Records); >= 1/24 is checked at load. */
+          retention: Type.Optional(
+            Type.Object(
+              {
+                rawDays: Type.Optional(Type.Number({ minimum: 0 })),
+                rollup1mDays: Type.Optional(Type.Number({ minimum: 0 })),
+                rollup15mDays: Type.Optional(Type.Number({ minimum: 0 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          /** The on-disk buffer while the store is down; default `<data dir>/spool`, 1 GiB. */
+          spool: Type.Optional(
+            Type.Object(
+              { maxBytes: Type.Optional(Type.Integer({ minimum: 1 })), dir: Type.Optional(Type.String({ minLength: 1 })) },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -188,6 +207,27 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * Scale-out (ARCHITECTURE.md): several controller processes share the sites, each site owned
+     * by one at a time through PostgreSQL. Absent: this process controls every site.
+     */
+    cluster: Type.Optional(
+      Type.Object(
+        {
+          /** postgres://user@host:port/db; VPP_POSTGRES_URL overrides. */
+          postgresUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+          /** Unique per process; VPP_CONTROLLER_ID overrides; default <hostname>-<pid>. */
+          controllerId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,48}$' })),
+          /** How often ownership is checked and free sites claimed, s; default 1. */
+          claimIntervalS: Type.Optional(Type.Number({ minimum: 0.1, maximum: 60 })),
+          /** MQTT broker on which the controllers share their sites' summaries (the fleet view); absent: none. */
+          fleetMqttUrl: Type.Optional(Type.String({ pattern: '^mqtts?://' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Act as an OpenADR 3 VEN toward an upstream utility VTN (src/config/northbound.ts). */
+    northbound: Type.Optional(NorthboundSchema),
     sites: Type.Array(SiteSchema, { minItems: 1 }),
   },
   { additionalProperties: false },

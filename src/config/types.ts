@@ -1,5 +1,6 @@
 import type { Site } from '../domain/index.js';
 import type { SitePlanning } from './planning.js';
+import type { NorthboundConfig } from './northbound.js';
 
 /** How the demo's simulator draws an asset (only used when `simulation` is configured). */
 export type AssetSimulation =
@@ -18,9 +19,15 @@ export interface ConfiguredSite {
   readonly planning?: SitePlanning;
 }
 
+/** `store.retention` and `store.spool` of the config file; present only when the file has them. */
+export interface StoreRecordsConfig {
+  readonly retention?: { readonly rawDays?: number; readonly rollup1mDays?: number; readonly rollup15mDays?: number };
+  readonly spool?: { readonly maxBytes?: number; readonly dir?: string };
+}
+
 export type StoreConfig =
-  | { readonly kind: 'sqlite'; readonly dataDir: string }
-  | { readonly kind: 'influx'; readonly url: string; readonly database: string };
+  | ({ readonly kind: 'sqlite'; readonly dataDir: string } & StoreRecordsConfig)
+  | ({ readonly kind: 'influx'; readonly url: string; readonly database: string } & StoreRecordsConfig);
 
 /** The validated, defaulted configuration the runtime is built from. */
 export interface VppConfig {
@@ -31,6 +38,17 @@ export interface VppConfig {
   readonly control: { readonly cycleS: number };
   readonly simulation: { readonly startAt: string; readonly startMs: number; readonly speed: number } | null;
   readonly sites: readonly ConfiguredSite[];
+  /** Present when sites are shared among controller processes through PostgreSQL. */
+  readonly cluster?: ClusterConfig;
+  /** Present when the controller is a VEN of an upstream OpenADR 3 VTN. */
+  readonly northbound?: NorthboundConfig;
+}
+
+export interface ClusterConfig {
+  readonly postgresUrl: string;
+  readonly controllerId: string;
+  readonly claimIntervalS: number;
+  readonly fleetMqttUrl?: string;
 }
 
 /** One problem in a config file: where and why. */

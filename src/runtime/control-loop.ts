@@ -16,6 +16,7 @@ import type { Plan } from '../schedule/index.js';
 import type { LivePlanner } from './live-planner.js';
 import type { TimeSeriesStore } from '../store/index.js';
 import type { Logger } from './logger.js';
+import type { LoopMetrics } from './metrics.js';
 import { planModes } from './mode-plan.js';
 import type { EffectiveMode, ModeTable } from './modes.js';
 import { sitePoints } from './recorder.js';
@@ -33,12 +34,18 @@ export interface ControlLoopDeps {
   readonly planner?: LivePlanner;
   /** The DR signals active at a site now (OpenADR), as obligations for the controllers; default none. */
   readonly signals?: (siteId: string, nowMs: number) => readonly DrSignal[];
+  /** The site as it must be guarded now (enrolment limits of the DR events in force: SoC floors, comfort bands); default as configured. */
+  readonly siteFor?: (site: Site, nowMs: number) => Site;
+  /** Cycle time and setpoint counters for /metrics; absent: none kept. */
+  readonly metrics?: LoopMetrics;
 }
 
 /** A site's controller state: which controller ran last, and its state (a switch starts afresh). */
 type SiteControl = { readonly kind: 'plan'; readonly state: PlanFollowingState } | { readonly kind: 'peak'; readonly state: PeakShavingState };
 
 export interface ControlLoop {
+  /** Sites the loop has run a control step for at least once (readiness). */
+  controlled(): ReadonlySet<string>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +70,21 @@ export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
   const revertS = Object.assign({}, ...sites.map((s) => s.revertS)) as Record<string, number>;
   const rampKwPerS: Record<string, number> = {};
   for (const { site } of sites) for (const a of site.assets) if (a.kind === 'battery' && a.rampKwPerS !== undefined) rampKwPerS[a.id] = a.rampKwPerS;
-  const writer = new SetpointWriter(adapters, store, log, { deadbandKw: DEADBAND_KW, revertS, rampKwPerS });
+  const metrics = deps.metrics;
+  // The writer records each setpoint it writes (or that fails): counted there for /metrics.
+  const recorded: Pick<TimeSeriesStore, 'writeSetpoints' | 'writeMetrics'> =
+    metrics === undefined
+      ? store
+      : {
+          writeMetrics: (points) => store.writeMetrics(points),
+          writeSetpoints: (records) => {
+            store.writeSetpoints(records);
+            for (const r of records) metrics.setpointRecorded(r.siteId, r.reason, !r.reason.includes('[write failed'));
+          },
+        };
+  const writer = new SetpointWriter(adapters, recorded, log, { deadbandKw: DEADBAND_KW, revertS, rampKwPerS });
+  const controlledSites = new Set<string>();
+  let lastCycleStartMs: number | null = null;
   const states = new Map<string, SiteControl>();
   const shadowStates = new Map<string, SiteControl>();
   const followers = new Map<string, Controller<PlanFollowingState>>();
@@ -226,17 +247,39 @@ export function startControlLoop(deps: ControlLoopDeps): ControlLoop {
     for (const { site } of sites) {
       const state = latest.get(site.id);
       if (state === undefined) continue;
-      store.writeMetrics(sitePoints(state, nowMs));
       try {
-        runSite(site, state, nowMs);
+        store.writeMetrics(sitePoints(state, nowMs));
+      } catch (err) {
+        // A full store queue or spool refuses the points (counted and logged by the store); control goes on.
+        log.warn({ site: site.id, err: (err as Error).message }, 'site series not recorded');
+      }
+      try {
+        runSite(deps.siteFor?.(site, nowMs) ?? site, state, nowMs);
+        controlledSites.add(site.id);
       } catch (err) {
         // A controller that throws is marked failed for this cycle; other sites still run.
         log.error({ site: site.id, err }, 'controller failed');
       }
     }
   };
-  const timer = setInterval(cycle, deps.cycleS * 1000);
+  const cycleMs = deps.cycleS * 1000;
+  const timedCycle = () => {
+    const startMs = performance.now();
+    try {
+      cycle();
+    } finally {
+      if (metrics !== undefined) {
+        const tookMs = performance.now() - startMs;
+        // Late: the timer fired over half a cycle after it should have (a busy event loop), or the cycle overran.
+        const late = (lastCycleStartMs !== null && startMs - lastCycleStartMs > cycleMs * 1.5) || tookMs > cycleMs;
+        metrics.cycle(tookMs / 1000, late);
+      }
+      lastCycleStartMs = startMs;
+    }
+  };
+  const timer = setInterval(timedCycle, cycleMs);
   return {
+    controlled: () => controlledSites,
     stop: async () => {
       clearInterval(timer);
       await Promise.allSettled([...pending]);

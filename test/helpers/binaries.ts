@@ -16,6 +16,7 @@ export const INSTALL_HINTS: Readonly<Record<string, string>> = {
   mosquitto_pub: 'apt-get install -y mosquitto-clients',
   mbpoll: 'apt-get install -y mbpoll',
   socat: 'apt-get install -y socat',
+  postgres: 'apt-get install -y postgresql',
   '/usr/bin/python3 -m pymodbus': 'apt-get install -y python3-pymodbus python3-serial',
 };
 

@@ -34,12 +34,15 @@ function tcpConnects(port: number): Promise<boolean> {
   });
 }
 
-/** Starts mosquitto with its own config in a temp dir; resolves once a TCP connect succeeds. */
-export async function startMosquitto(): Promise<MosquittoHandle> {
+/**
+ * Starts mosquitto with its own config in a temp dir; resolves once a TCP connect succeeds.
+ * `atPort`: that port (a broker restarted where its clients look for it); default a free one.
+ */
+export async function startMosquitto(atPort?: number): Promise<MosquittoHandle> {
   const bin = findBinary('mosquitto');
   if (bin === null) throw new Error(`mosquitto is not installed: ${INSTALL_HINTS.mosquitto ?? 'apt-get install mosquitto'}`);
   const dir = await mkdtemp(join(tmpdir(), 'vpp-mosquitto-'));
-  const port = await freePort();
+  const port = atPort ?? (await freePort());
   const configFile = join(dir, 'mosquitto.conf');
   await writeFile(configFile, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/api/index.js';
+import { buildApp, type SiteView } from '../../src/api/index.js';
 import type { Site } from '../../src/domain/index.js';
 import { openRegistry, openStore, seedVens, type Registry, type TimeSeriesStore } from '../../src/store/index.js';
 import { MODE_SITE } from './mode-app.js';
@@ -25,13 +25,13 @@ export interface OpenAdrApi {
   close(): Promise<void>;
 }
 
-export async function openAdrApi(startMs = Date.parse('2025-07-15T03:00:00Z')): Promise<OpenAdrApi> {
+export async function openAdrApi(startMs = Date.parse('2025-07-15T03:00:00Z'), sites: readonly SiteView[] = []): Promise<OpenAdrApi> {
   const dir = mkdtempSync(join(tmpdir(), 'vpp-openadr-api-'));
   const clock = { nowMs: startMs };
   const registry = openRegistry({ dataDir: dir, nowMs: () => clock.nowMs });
   const store: TimeSeriesStore = await openStore({ kind: 'sqlite', dataDir: dir });
   seedVens(registry, [OWN_SITE, OTHER_SITE], startMs);
-  const app = await buildApp({ version: 'test', sites: () => [], store, adapters: () => [], nowMs: () => clock.nowMs, registry });
+  const app = await buildApp({ version: 'test', sites: () => sites, store, adapters: () => [], nowMs: () => clock.nowMs, registry });
   const tokens: Record<string, string> = {};
   const roles = { operator: { role: 'operator' }, viewer: { role: 'viewer' }, own: { role: 'site', siteId: OWN_SITE.id }, other: { role: 'site', siteId: OTHER_SITE.id } } as const;
   const credentials = await Promise.all(Object.entries(roles).map(async ([name, input]) => [name, await registry.clients.add(input)] as const));

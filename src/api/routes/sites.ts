@@ -37,9 +37,15 @@ export function siteRoutes(deps: ApiDeps): FastifyPluginAsync {
   return async (app) => {
     const find = (id: string) => deps.sites().find((s) => s.site.id === id);
 
-    app.get('/sites', { schema: { tags: ['sites'], summary: 'Sites with live state and quality', response: { 200: Type.Array(SiteViewSchema) } } }, async () => {
+    app.get('/sites', { schema: { tags: ['sites'], summary: 'Sites with live state and quality', response: { 200: Type.Array(SiteViewSchema) } } }, async (req, reply) => {
       const now = deps.nowMs();
-      return deps.sites().map((s) => siteView(s, now));
+      // A site client that presents its token sees only its own site.
+      const p = req.principal;
+      const mine = p !== null && p.role === 'site' ? deps.sites().filter((v) => v.site.id === p.siteId) : deps.sites();
+      // The views are built field by field to the schema already; JSON.stringify writes 1,000 of
+      // them in ~7 ms where the schema's serializer took ~25 ms (bench "API and DR events"). A
+      // string is sent as is: no serializer, no preSerialization hook.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(mine.map((s) => siteView(s, now))));
     });
 
     app.get(

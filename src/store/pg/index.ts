@@ -1,0 +1,2 @@
+export { openSiteOwnership } from './ownership.js';
+export type { OwnedSite, SiteOwner, SiteOwnership, SiteOwnershipOptions } from './ownership.js';
