@@ -16,6 +16,7 @@ import { createModeTable, type ModeTable } from './modes.js';
 import { startNotifier } from './notifier.js';
 import { startVenClient } from './northbound/index.js';
 import { recordEventPerformance, recordTelemetry, storeOptions } from './recorder.js';
+import { reportCompletedEvents } from './site-reports.js';
 import { sitePerformance } from '../api/routes/event-site-performance.js';
 import { simulatedClock } from './site-clock.js';
 import { siteAdapters } from './site-adapters.js';
@@ -120,6 +121,17 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
       },
     });
     cleanup.push(async () => eventRecords.unsubscribe());
+    // ... and each site's USAGE/DEMAND/BASELINE/DELTA_USAGE report is written under its VEN's name (webhooks carry it).
+    const siteReports = reportCompletedEvents({
+      changes$: drEvents.changes$, registry, siteIds: sim.sites.map((cs) => cs.site.id), log: componentLogger(log, 'reports'),
+      performance: async (siteId, eventId) => {
+        await store.flush().catch(() => undefined);
+        const site = sim.sites.find((cs) => cs.site.id === siteId)?.site;
+        const ev = drEvents.events().find((e) => e.id === eventId);
+        return site === undefined || ev === undefined ? null : sitePerformance(store, site, ev, drEvents.events(), Date.now(), undefined);
+      },
+    });
+    cleanup.push(async () => siteReports.unsubscribe());
     // North-bound (issue 7): a utility VTN's programs and events mirrored into the registry, where
     // drEvents picks them up; completed events are reported back under our VEN's name.
     if (cfg.northbound !== undefined) {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +87,27 @@ async function readStream(): Promise<void> {
   })();
 }
 
+/** A webhook receiver on loopback: every notification body, as received. */
+const received: Array<{ objectType: string; operation: string; object: Record<string, unknown> }> = [];
+let receiver: Server;
+let receiverUrl = '';
+
 beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      try {
+        received.push(JSON.parse(raw) as (typeof received)[number]);
+      } catch {
+        // not JSON: not a notification; the assertions below would miss it
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+  const addr = receiver.address();
+  receiverUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/hook`;
   const cfg = parseConfig(CONFIG, 'dr-event-loop.yaml', { VPP_HTTP_PORT: '0', VPP_DATA_DIR: join(dir, 'data') });
   vpp = await startController(cfg, { log: silentLogger(), version: 'test' });
   // As `vpp clients add` does: a second connection to the registry in the data dir.
@@ -103,6 +124,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  receiver?.close();
   stream.abort();
   await vpp?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -126,6 +148,13 @@ describe('a DR event drives the live controller', () => {
 
     const program = await api('POST', '/programs', { programName: `summer-peak-${Date.now()}`, rate: { kind: 'energy', pricePerKwh: 1.5 } });
     expect(program.status, JSON.stringify(program.json)).toBe(201);
+    // The operator subscribes a webhook to the program's events and reports (OpenADR notifications).
+    const sub = await api('POST', '/subscriptions', {
+      clientName: 'e2e-operator',
+      programID: (program.json as { id: string }).id,
+      objectOperations: [{ objects: ['EVENT', 'REPORT'], operations: ['CREATE'], callbackUrl: receiverUrl }],
+    });
+    expect(sub.status, JSON.stringify(sub.json)).toBe(201);
     const startMs = Math.ceil((Date.now() + LEAD_MS) / 1000) * 1000;
     const endMs = startMs + DURATION_S * 1000;
     const created = await api('POST', '/events', {
@@ -183,6 +212,27 @@ describe('a DR event drives the live controller', () => {
       expect(s.compliancePct).toBeGreaterThanOrEqual(50);
       expect(s.meanDeliveredKw).toBeGreaterThan(30);
       expect(s.settlement?.paymentAmount).toBeCloseTo(1.5 * s.deliveredKwh, 6);
+    }
+
+    // The webhook got the event, and each site's report written under its VEN's name at completion.
+    await eventually('the event notification', async () => received.find((n) => n.objectType === 'EVENT' && n.operation === 'POST' && n.object['id'] === eventId), 15_000, 200);
+    const reports = await eventually(
+      'a report notification from each site',
+      async () => {
+        const r = received.filter((n) => n.objectType === 'REPORT' && n.operation === 'POST' && n.object['eventID'] === eventId);
+        return SITES.every((site) => r.some((n) => n.object['clientName'] === site)) ? r : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(reports).toHaveLength(SITES.length);
+    const listed = await api('GET', `/reports?eventID=${eventId}`);
+    expect(listed.status).toBe(200);
+    const stored = listed.json as Array<{ clientName: string; resources: Array<{ intervals: Array<{ payloads: Array<{ type: string; values: unknown[] }> }> }> }>;
+    expect(stored.map((r) => r.clientName).sort()).toEqual([...SITES].sort());
+    for (const r of stored) {
+      const types = new Set(r.resources.flatMap((res) => res.intervals.flatMap((i) => i.payloads.map((p) => p.type))));
+      expect([...types].sort()).toEqual(['BASELINE', 'DELTA_USAGE', 'DEMAND', 'USAGE']);
     }
   });
 });
