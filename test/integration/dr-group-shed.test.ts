@@ -151,6 +151,17 @@ describe('a GROUP shed is split across the group and delivered in total', () => 
     }
     console.info(`delivered ${deliveredKw.toFixed(1)} kW of ${SHED_KW}\n${report.map((l) => l.slice(0, 160)).join('\n')}`);
     expect(Math.abs(deliveredKw - SHED_KW), `delivered ${deliveredKw.toFixed(1)} kW of ${SHED_KW}\n${report.join('\n')}`).toBeLessThanOrEqual(SHED_KW * 0.1);
+
+    // The performance report covers the sites the GROUP reached, each against its own share.
+    const perf = await api('GET', `/events/${eventId}/performance`);
+    expect(perf.status, JSON.stringify(perf.json)).toBe(200);
+    const perSite = (perf.json as { sites: Array<{ siteId: string; intervals: Array<{ requested: { type: string; kw: number } | null }> }> }).sites;
+    expect(perSite.map((p) => p.siteId).sort()).toEqual(['plant-a', 'plant-b']);
+    for (const p of perSite) {
+      const asked = p.intervals.map((i) => i.requested).find((r) => r !== null);
+      expect(asked?.type, JSON.stringify(p.intervals.slice(0, 2))).toBe('SHED');
+      expect(asked?.kw ?? NaN).toBeCloseTo(shares.get(p.siteId) ?? NaN, 6);
+    }
   });
 
   it('an opted-out site is not dispatched: the group shed goes to the others', { retry: 1, timeout: 90_000 }, async () => {

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DrEvent, ProgramRate } from '../../domain/index.js';
 import { eventStatus, eventWindow, fromOpenAdrEvent, parseProgramRate, targetsSite } from '../../events/index.js';
-import type { Registry } from '../../store/index.js';
+import { groupsBySite, type Registry } from '../../store/index.js';
 import type { SiteView } from '../deps.js';
 import { problem, sendProblem } from '../problem.js';
 import type { Store } from './event-baseline.js';
 import { idParams, notFound, siteClientOf, visibleToVen } from './openadr-common.js';
 import { sitePerformance } from './event-site-performance.js';
+import { eventReachesSite } from './event-opt-outs.js';
 
 export interface EventPerformanceDeps {
   readonly registry: Registry;
@@ -44,6 +45,18 @@ function otherEvents(registry: Registry, id: string): DrEvent[] {
   return out;
 }
 
+/** Each site's shed in the event's latest GROUP allocation or re-allocation (registry dispatch log). */
+function latestShares(registry: Registry, eventId: string): Map<string, number> {
+  const last = [...registry.dispatch.list(eventId)].reverse().find((r) => r.kind === 'allocation' || r.kind === 'reallocation');
+  const shares = Array.isArray(last?.body['shares']) ? (last.body['shares'] as unknown[]) : [];
+  const out = new Map<string, number>();
+  for (const s of shares) {
+    const { siteId, shedKw } = (s ?? {}) as { siteId?: unknown; shedKw?: unknown };
+    if (typeof siteId === 'string' && typeof shedKw === 'number' && Number.isFinite(shedKw)) out.set(siteId, shedKw);
+  }
+  return out;
+}
+
 /** GET /events/{eventID}/performance (read_all; a site client: events that target it, its own site only). */
 export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPluginAsync {
   const { registry, store, sites, nowMs } = deps;
@@ -58,27 +71,37 @@ export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPlugi
         const id = req.params.eventID;
         const record = registry.events.get(id);
         const own = siteClientOf(req);
-        if (record === null || (own !== undefined && !visibleToVen(record.body, own))) return notFound(reply, 'event', id);
+        if (record === null) return notFound(reply, 'event', id);
         let ev: DrEvent;
         try {
           ev = fromOpenAdrEvent(record.body);
         } catch (err) {
+          if (own !== undefined && !visibleToVen(record.body, own)) return notFound(reply, 'event', id);
           return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} as stored does not map onto a DR event: ${(err as Error).message}`));
         }
+        // A site client: events addressed to it by name or through one of its groups.
+        if (own !== undefined && !eventReachesSite(registry, ev, own)) return notFound(reply, 'event', id);
         if (record.cancelledMs !== null) ev = { ...ev, cancelledAtMs: record.cancelledMs };
         const now = nowMs();
         const status = eventStatus(ev, now);
         if (status === 'pending' || (status === 'cancelled' && (ev.cancelledAtMs ?? 0) <= eventWindow(ev).startMs)) {
           return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} is ${status}: nothing to measure before ${new Date(eventWindow(ev).startMs).toISOString()}`));
         }
+        // Sites named by VEN_NAME, and sites reached through a GROUP (their ven's GROUP targets),
+        // the latter measured against their allocated share (the latest allocation's).
+        const groups = groupsBySite(registry.vens);
+        const reach = (id: string) => targetsSite(ev, id, groups.get(id) ?? []);
         const targeted = sites()
           .map((v) => v.site)
-          .filter((s) => targetsSite(ev, s.id, []).named && (own === undefined || s.id === own));
+          .filter((s) => (reach(s.id).named || reach(s.id).viaGroup) && (own === undefined || s.id === own));
+        const shares = latestShares(registry, id);
         const { rate, rateProblem } = rateOf(registry, ev.programId);
         const others = otherEvents(registry, id);
         const perSite = [];
         for (const site of targeted) {
-          const view = await sitePerformance(store, site, ev, others, now, rate);
+          const share = reach(site.id).named ? undefined : shares.get(site.id);
+          if (!reach(site.id).named && share === undefined) continue; // reached through a group but given no share: nothing was asked of it
+          const view = await sitePerformance(store, site, ev, others, now, rate, share);
           perSite.push(rateProblem === undefined ? view : { ...view, settlementWithheld: `the programme's rate is unusable: ${rateProblem}` });
         }
         return { eventId: id, programId: ev.programId, status, computedAt: new Date(now).toISOString(), ...(rate === undefined ? {} : { rate }), sites: perSite };

@@ -35,14 +35,15 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** What the DR interval in force at `atMs` asks: a capacity limit, or a shed (a negative relative dispatch). */
-function requestedAt(ev: DrEvent, siteId: string, atMs: number): Requested | null {
+function requestedAt(ev: DrEvent, siteId: string, atMs: number, groupShareKw?: number): Requested | null {
   const it = ev.intervals.find((i) => {
     const w = intervalWindow(ev, i, siteId);
     return atMs >= w.startMs && atMs < w.endMs;
   });
   for (const s of it?.signals ?? []) {
     if (s.type === 'IMPORT_CAPACITY_LIMIT') return { type: 'IMPORT_CAPACITY_LIMIT', kw: s.valueKw };
-    if (s.type === 'DISPATCH_SETPOINT_RELATIVE' && s.valueKw < 0) return { type: 'SHED', kw: -s.valueKw };
+    // A site reached through a GROUP sheds its allocated share, not the group's total.
+    if (s.type === 'DISPATCH_SETPOINT_RELATIVE' && s.valueKw < 0) return { type: 'SHED', kw: groupShareKw ?? -s.valueKw };
   }
   return null;
 }
@@ -54,7 +55,16 @@ function requestedAt(ev: DrEvent, siteId: string, atMs: number): Requested | nul
  * them), the baseline, and per interval actual, delivered and compliance by the request then in
  * force. Settlement only at the programme's rate and only when every interval has data.
  */
-export async function sitePerformance(store: Store, site: Site, ev: DrEvent, others: readonly DrEvent[], nowMs: number, rate: ProgramRate | undefined): Promise<SitePerformanceView> {
+export async function sitePerformance(
+  store: Store,
+  site: Site,
+  ev: DrEvent,
+  others: readonly DrEvent[],
+  nowMs: number,
+  rate: ProgramRate | undefined,
+  /** The site's share of a GROUP shed (kW), when the event reaches it only through a group. */
+  groupShareKw?: number,
+): Promise<SitePerformanceView> {
   const w = eventWindow(ev, site.id);
   const endMs = Math.min(w.endMs, ev.cancelledAtMs ?? Infinity, Number.isFinite(w.endMs) ? Infinity : nowMs);
   const durationS = Math.max(1, Math.round((endMs - w.startMs) / 1000));
@@ -66,7 +76,7 @@ export async function sitePerformance(store: Store, site: Site, ev: DrEvent, oth
   const b = base.result;
   const actual = await gridMeans(store, site.id, w.startMs, intervalS, n);
   const starts = actual.map((_, k) => w.startMs + k * intervalMs);
-  const requested = starts.map((t) => requestedAt(ev, site.id, t));
+  const requested = starts.map((t) => requestedAt(ev, site.id, t, groupShareKw));
   const baselineKw = b.ok ? b.baselineKw.slice(0, n) : null;
   // eventPerformance takes one request: run it per run of intervals under the same request.
   const perf = baselineKw === null || n === 0 ? null : segments(requested).map(([from, to, req]) =>
