@@ -79,7 +79,7 @@ describe.skipIf(!ready)(`fault suite: ${SPEC.sites} sites over Mosquitto, a cont
     await eventually('every site under its limit', allUnder(SPEC.limitKw), 120_000, 1000).catch((err: unknown) => {
       throw new Error(`${String(err)}${diag()}`);
     });
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     ctl?.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { eventually, spawnVpp } from './cli.js';
+import { spawnVpp } from './cli.js';
 import { freePort } from './influxd.js';
 
 /*
@@ -75,17 +75,17 @@ export async function startFleetSim(spec: FleetSpec, dir: string, broker: { port
   // so that two fleets (tests running side by side) never meet there.
   const portBase = await freePort();
   const sim = spawnVpp(['sim', file, '--json', '--mqtt-url', broker.url, '--port-base', String(portBase)]);
-  const endpoints = await eventually(
-    `vpp sim to report ${spec.sites * 3} endpoints`,
-    async () => {
-      const lines = sim.stdout().split('\n').filter((l) => l.startsWith('{'));
-      return lines.length >= spec.sites * 3 ? lines.map((l) => JSON.parse(l) as Endpoint) : undefined;
-    },
-    90_000,
-  ).catch((err: unknown) => {
-    sim.child.kill('SIGKILL');
-    throw new Error(`${String(err)}\nvpp sim output:\n${sim.output().slice(-3000)}`);
-  });
+  // Polled by hand: a sim that exits (a port taken, a bad config) fails at once, not at the deadline.
+  const deadline = Date.now() + 180_000; // 510 devices on a loaded 2-core CI machine take a while
+  let endpoints: Endpoint[] | undefined;
+  while (endpoints === undefined) {
+    const lines = sim.stdout().split('\n').filter((l) => l.startsWith('{'));
+    if (lines.length >= spec.sites * 3) endpoints = lines.map((l) => JSON.parse(l) as Endpoint);
+    else if (sim.child.exitCode !== null || Date.now() > deadline) {
+      sim.child.kill('SIGKILL');
+      throw new Error(`vpp sim ${sim.child.exitCode !== null ? `exited (${sim.child.exitCode})` : 'did not report every endpoint within 180 s'}: ${lines.length} of ${spec.sites * 3} endpoints\nvpp sim output:\n${sim.output().slice(-3000)}`);
+    } else await new Promise((r) => setTimeout(r, 250));
+  }
   return { sim, endpoints };
 }
 

@@ -68,7 +68,7 @@ describe.skipIf(!ready)(`scale-out: 2 controllers, PostgreSQL, Mosquitto, ${SITE
       });
       controllers.push({ id, port, proc });
     }
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     for (const c of controllers) c.proc.child.kill('SIGKILL');

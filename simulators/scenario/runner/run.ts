@@ -74,6 +74,9 @@ export async function startScenario(opts: SimRunOptions): Promise<SimRun> {
   const mqttBySite = new Map<string, MqttSimulator>();
   try {
     for (const [i, b] of sites.entries()) {
+      // A site with nothing served over Modbus opens no Modbus port (a large MQTT fleet would
+      // otherwise hold one listening port per site for nothing).
+      if (b.spec.meter.serve !== 'modbus' && b.spec.assets.every((a) => a.serve !== 'modbus')) continue;
       const { server, units } = await startModbusSite(b, devices, controls, faults, host, opts.sitePorts?.[i] ?? port(i));
       closers.push(() => server.close());
       for (const u of units) endpoints.push({ site: b.spec.id, asset: u.deviceId, kind: u.kind, protocol: 'modbus', url: `modbus://${host}:${server.port}/${u.unitId}` });
