@@ -18,6 +18,7 @@ import { startVenClient } from './northbound/index.js';
 import { recordEventPerformance, recordTelemetry, storeOptions } from './recorder.js';
 import { reportCompletedEvents } from './site-reports.js';
 import { sitePerformance } from '../api/routes/event-site-performance.js';
+import { measuredAs } from '../api/routes/event-performance.js';
 import { simulatedClock } from './site-clock.js';
 import { siteAdapters } from './site-adapters.js';
 import { startSimulation, type RunningSimulation } from './simulation.js';
@@ -128,7 +129,10 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
         await store.flush().catch(() => undefined);
         const site = sim.sites.find((cs) => cs.site.id === siteId)?.site;
         const ev = drEvents.events().find((e) => e.id === eventId);
-        return site === undefined || ev === undefined ? null : sitePerformance(store, site, ev, drEvents.events(), Date.now(), undefined);
+        if (site === undefined || ev === undefined) return null;
+        // Only sites the event reached: by name, or through a group with a share of its shed.
+        const as = measuredAs(registry, ev, siteId);
+        return as.measured ? sitePerformance(store, site, ev, drEvents.events(), Date.now(), undefined, as.groupShareKw) : null;
       },
     });
     cleanup.push(async () => siteReports.unsubscribe());

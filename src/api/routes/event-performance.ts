@@ -45,6 +45,24 @@ function otherEvents(registry: Registry, id: string): DrEvent[] {
   return out;
 }
 
+/**
+ * Whether a site's performance in the event is measured, and against what: a site named by
+ * VEN_NAME (or an event addressed to no one in particular) against the event's own request; a
+ * site reached through a GROUP against its allocated share, and not at all without one.
+ */
+export function measuredAs(
+  registry: Registry,
+  ev: DrEvent,
+  siteId: string,
+  groups: ReadonlyMap<string, readonly string[]> = groupsBySite(registry.vens),
+): { readonly measured: boolean; readonly groupShareKw?: number } {
+  const reach = targetsSite(ev, siteId, groups.get(siteId) ?? []);
+  if (reach.named) return { measured: true };
+  if (!reach.viaGroup) return { measured: false };
+  const share = latestShares(registry, ev.id).get(siteId);
+  return share === undefined ? { measured: false } : { measured: true, groupShareKw: share };
+}
+
 /** Each site's shed in the event's latest GROUP allocation or re-allocation (registry dispatch log). */
 function latestShares(registry: Registry, eventId: string): Map<string, number> {
   const last = [...registry.dispatch.list(eventId)].reverse().find((r) => r.kind === 'allocation' || r.kind === 'reallocation');
@@ -90,18 +108,16 @@ export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPlugi
         // Sites named by VEN_NAME, and sites reached through a GROUP (their ven's GROUP targets),
         // the latter measured against their allocated share (the latest allocation's).
         const groups = groupsBySite(registry.vens);
-        const reach = (id: string) => targetsSite(ev, id, groups.get(id) ?? []);
         const targeted = sites()
           .map((v) => v.site)
-          .filter((s) => (reach(s.id).named || reach(s.id).viaGroup) && (own === undefined || s.id === own));
-        const shares = latestShares(registry, id);
+          .filter((s) => own === undefined || s.id === own)
+          .map((site) => ({ site, as: measuredAs(registry, ev, site.id, groups) }))
+          .filter((t) => t.as.measured);
         const { rate, rateProblem } = rateOf(registry, ev.programId);
         const others = otherEvents(registry, id);
         const perSite = [];
-        for (const site of targeted) {
-          const share = reach(site.id).named ? undefined : shares.get(site.id);
-          if (!reach(site.id).named && share === undefined) continue; // reached through a group but given no share: nothing was asked of it
-          const view = await sitePerformance(store, site, ev, others, now, rate, share);
+        for (const { site, as } of targeted) {
+          const view = await sitePerformance(store, site, ev, others, now, rate, as.groupShareKw);
           perSite.push(rateProblem === undefined ? view : { ...view, settlementWithheld: `the programme's rate is unusable: ${rateProblem}` });
         }
         return { eventId: id, programId: ev.programId, status, computedAt: new Date(now).toISOString(), ...(rate === undefined ? {} : { rate }), sites: perSite };
