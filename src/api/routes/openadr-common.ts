@@ -123,3 +123,21 @@ export function venIdOfClientName(registry: Registry, clientName: unknown): stri
 
 /** OpenADR's `objectID` pattern (ids in query strings and bodies). */
 export const OBJECT_ID_PARAM = { type: 'string', pattern: '^[a-zA-Z0-9_-]*$', minLength: 1, maxLength: 128 } as const;
+
+/** An owned record (report, subscription) as the caller may see it: a site client only its own ven's. */
+export function ownedReadable<R extends { readonly ownerVenId?: string | null }>(registry: Registry, req: FastifyRequest, r: R | null): R | null {
+  const site = siteClientOf(req);
+  if (r === null || site === undefined) return r;
+  const own = venIdOfSite(registry, site);
+  return own !== undefined && r.ownerVenId === own ? r : null;
+}
+
+/** A check's answer that is already a sent reply (a refusal), not a value. */
+export function isReply(x: unknown): x is FastifyReply {
+  return typeof x === 'object' && x !== null;
+}
+
+/** 400 naming the field from a `field: why` problem string. */
+export function refuse(reply: FastifyReply, why: string): FastifyReply {
+  return badField(reply, why.slice(0, why.indexOf(':')), why.slice(why.indexOf(':') + 2));
+}

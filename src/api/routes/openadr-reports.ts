@@ -1,14 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { OpenAdrBody, OpenAdrRecord } from '../../store/index.js';
+import type { OpenAdrBody } from '../../store/index.js';
 import { openAdrSchemaIds } from '../openadr/index.js';
 import { problem, sendProblem } from '../problem.js';
 import {
-  badField,
   idParams,
+  isReply,
   newId,
   notFound,
+  ownedReadable,
   OBJECT_ID_PARAM,
   PAGE_PARAMS,
+  refuse,
   responses,
   sendRefusal,
   siteClientOf,
@@ -56,17 +58,9 @@ export function openAdrReportRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync 
     return null;
   }
 
-  /** The report, if the caller may see it: a site client only its own ven's. */
-  function readable(req: FastifyRequest, id: string): OpenAdrRecord | null {
-    const r = registry.reports.get(id);
-    const site = siteClientOf(req);
-    if (r === null || site === undefined) return r;
-    const own = venIdOfSite(registry, site);
-    return own !== undefined && r.ownerVenId === own ? r : null;
-  }
+  /** The record, if the caller may see it: a site client only its own ven's. */
+  const readable = (req: FastifyRequest, id: string) => ownedReadable(registry, req, registry.reports.get(id));
 
-  const isReply = (x: unknown): x is FastifyReply => typeof x === 'object' && x !== null;
-  const refuse = (reply: FastifyReply, why: string): FastifyReply => badField(reply, why.slice(0, why.indexOf(':')), why.slice(why.indexOf(':') + 2));
 
   return async (api) => {
     const tags = ['reports'];

@@ -1,16 +1,18 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { OPENADR_OBJECT_TYPES } from '../../domain/index.js';
-import type { OpenAdrBody, OpenAdrRecord } from '../../store/index.js';
+import type { OpenAdrBody } from '../../store/index.js';
 import { openAdrSchemaIds } from '../openadr/index.js';
 import { problem, sendProblem } from '../problem.js';
 import {
-  badField,
   filterOf,
   idParams,
+  isReply,
   newId,
   notFound,
+  ownedReadable,
   OBJECT_ID_PARAM,
   PAGE_PARAMS,
+  refuse,
   responses,
   sendRefusal,
   siteClientOf,
@@ -67,13 +69,8 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
     return null;
   }
 
-  function readable(req: FastifyRequest, id: string): OpenAdrRecord | null {
-    const r = registry.subscriptions.get(id);
-    const site = siteClientOf(req);
-    if (r === null || site === undefined) return r;
-    const own = venIdOfSite(registry, site);
-    return own !== undefined && r.ownerVenId === own ? r : null;
-  }
+  /** The record, if the caller may see it: a site client only its own ven's. */
+  const readable = (req: FastifyRequest, id: string) => ownedReadable(registry, req, registry.subscriptions.get(id));
 
   /** The stored object: what was sent, server fields filled, no signing secret. */
   function subscriptionOf(sent: unknown, id: string, createdMs: number, nowMs: number): OpenAdrBody {
@@ -93,8 +90,6 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
     return { ...body, objectOperations: ops };
   }
 
-  const isReply = (x: unknown): x is FastifyReply => typeof x === 'object' && x !== null;
-  const refuse = (reply: FastifyReply, why: string): FastifyReply => badField(reply, why.slice(0, why.indexOf(':')), why.slice(why.indexOf(':') + 2));
 
   return async (api) => {
     const tags = ['subscriptions'];
