@@ -203,6 +203,24 @@ describe.each([sqliteImpl(), influxImpl()])('store rollups and retention: $name'
     expect((await store.querySetpoints({ siteId: 'plant-1', fromMs: T0 - 2 * DAY, toMs: T0 + 2 * DAY })).map((s) => s.reason)).toEqual(['new']);
   }, 60_000);
 
+  it.skipIf(impl.name !== 'sqlite')('counts each series back from its own newest point: a simulated clock a year back is not pruned by a wall-clock series (sqlite)', async () => {
+    const store = await open({ rawDays: 1 });
+    // The demo's MQTT simulator stamps its telemetry with its own clock, beside today's readings.
+    const simulated = { siteId: 'plant-1', assetId: 'bess-mq', metric: 'powerKw' } as const;
+    const yearAgo = T0 - 365 * DAY;
+    const old = Array.from({ length: 120 }, (_, i): MetricPoint => ({ ...simulated, atMs: yearAgo + i * MIN, value: -i, quality: 'good' }));
+    const today = Array.from({ length: 120 }, (_, i): MetricPoint => ({ ...SERIES, atMs: T0 + i * MIN, value: i, quality: 'good' }));
+    store.writeMetrics([...old, ...today]);
+    await store.maintain();
+    expect(await store.queryMetric({ ...simulated, fromMs: yearAgo, toMs: yearAgo + DAY })).toHaveLength(old.length);
+    // Past its own day it is pruned all the same.
+    store.writeMetrics([{ ...simulated, atMs: yearAgo + 2 * DAY, value: 1, quality: 'good' }]);
+    const result = await store.maintain();
+    expect(result.rawPointsPruned).toBe(old.length);
+    expect(await store.queryMetric({ ...simulated, fromMs: yearAgo, toMs: yearAgo + 3 * DAY })).toHaveLength(1);
+    expect(await store.queryMetric({ ...SERIES, fromMs: T0, toMs: T0 + DAY })).toHaveLength(today.length);
+  }, 60_000);
+
   it.skipIf(impl.name !== 'influx' || !impl.available)('sets retention policies idempotently; InfluxDB drops raw points past rawDays loudly (influx)', async () => {
     const errors: VppError[] = [];
     await open({ rawDays: 3, rollup1mDays: 30 });

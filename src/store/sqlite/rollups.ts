@@ -19,9 +19,12 @@ interface SeriesKey {
  * rollups older than their windows. A bucket that gets late points is marked again and
  * recomputed, so a rollup always matches the raw points it was made from.
  *
- * "Now" for retention is the data's own clock, min(wall clock, newest point written): the
- * demo's simulated clock may run in the past, and a device with a clock in the future must not
- * prune everything.
+ * "Now" for retention is each series' own clock, min(wall clock, the series' newest point):
+ * a simulated clock may run in the past, next to series stamped by the wall clock (the demo's
+ * MQTT simulator stamps its telemetry in July 2025 while the Modbus readings carry today), and
+ * a device with a clock in the future must not prune everything. Setpoints and event records
+ * count back from their own newest record the same way. A series that stopped keeps its last
+ * window of raw points until it writes again.
  */
 export class SqliteRollups {
   private readonly markSeries: Database.Statement;
@@ -35,6 +38,8 @@ export class SqliteRollups {
   private readonly pruneRollup: Database.Statement;
   private readonly pruneSetpoints: Database.Statement;
   private readonly pruneEvents: Database.Statement;
+  private readonly newestSetpoint: Database.Statement;
+  private readonly newestEvent: Database.Statement;
   private readonly rollUpBucket: (key: SeriesKey, bucketMs: number) => void;
   /** Newest point written, ms; null before the first. */
   newestAtMs: number | null = null;
@@ -62,6 +67,8 @@ export class SqliteRollups {
     this.pruneRollup = db.prepare('DELETE FROM metric_rollup WHERE res_s = ? AND site = ? AND asset = ? AND metric = ? AND at_ms < ?');
     this.pruneSetpoints = db.prepare('DELETE FROM setpoint WHERE at_ms < ?');
     this.pruneEvents = db.prepare('DELETE FROM event_performance WHERE end_ms < ?');
+    this.newestSetpoint = db.prepare('SELECT max(at_ms) AS t FROM setpoint');
+    this.newestEvent = db.prepare('SELECT max(end_ms) AS t FROM event_performance');
     this.rollUpBucket = db.transaction((key: SeriesKey, bucketMs: number) => {
       const end = bucketMs + BUCKET_MS;
       const where = { site: key.site, asset: key.asset, metric: key.metric, start: bucketMs, end };
@@ -102,9 +109,9 @@ export class SqliteRollups {
     if (points.length > 0) this.newestAtMs = newest;
   }
 
-  /** Where raw data starts being kept, or null when it is kept forever. */
-  rawFromMs(): number | null {
-    return this.cutoff(this.retention.rawMs);
+  /** Where a series' raw data starts being kept, or null when it is kept forever (or has none). */
+  rawFromMs(key: { readonly siteId: string; readonly assetId?: string; readonly metric: string }): number | null {
+    return this.cutoff(this.retention.rawMs, this.newestOf({ site: key.siteId, asset: key.assetId ?? SITE_LEVEL, metric: key.metric }));
   }
 
   run(untilMs?: number): MaintenanceResult {
@@ -119,27 +126,35 @@ export class SqliteRollups {
       }
     }
     let rawPointsPruned = 0;
-    const raw = this.cutoff(retention.rawMs);
-    const m1 = this.cutoff(retention.rollup1mMs);
-    const m15 = this.cutoff(retention.rollup15mMs);
     // Raw data is pruned only where its buckets are rolled up: a marked bucket keeps its points.
     const oldestDirty = (this.dirtyBefore.get(Number.MAX_SAFE_INTEGER) as { bucket_ms: number } | undefined)?.bucket_ms;
-    const rawCut = raw === null ? null : Math.min(raw, oldestDirty ?? raw);
     this.db.transaction(() => {
       for (const key of this.series()) {
+        const newest = this.newestOf(key);
+        const raw = this.cutoff(retention.rawMs, newest);
+        const m1 = this.cutoff(retention.rollup1mMs, newest);
+        const m15 = this.cutoff(retention.rollup15mMs, newest);
+        const rawCut = raw === null ? null : Math.min(raw, oldestDirty ?? raw);
         if (rawCut !== null) rawPointsPruned += this.pruneRaw.run(key.site, key.asset, key.metric, rawCut).changes;
         if (m1 !== null) this.pruneRollup.run(60, key.site, key.asset, key.metric, m1);
         if (m15 !== null) this.pruneRollup.run(900, key.site, key.asset, key.metric, m15);
       }
-      if (raw !== null) this.pruneSetpoints.run(raw);
-      if (m15 !== null) this.pruneEvents.run(m15);
+      const setpointCut = this.cutoff(retention.rawMs, (this.newestSetpoint.get() as { t: number | null }).t);
+      if (setpointCut !== null) this.pruneSetpoints.run(setpointCut);
+      const eventCut = this.cutoff(retention.rollup15mMs, (this.newestEvent.get() as { t: number | null }).t);
+      if (eventCut !== null) this.pruneEvents.run(eventCut);
     })();
     return { bucketsRolledUp, rawPointsPruned };
   }
 
-  private cutoff(windowMs: number | null): number | null {
-    if (windowMs === null || this.newestAtMs === null) return null;
-    return Math.min(Date.now(), this.newestAtMs) - windowMs;
+  /** Where a window counted back from `newestMs` (never later than the wall clock) starts. */
+  private cutoff(windowMs: number | null, newestMs: number | null): number | null {
+    if (windowMs === null || newestMs === null) return null;
+    return Math.min(Date.now(), newestMs) - windowMs;
+  }
+
+  private newestOf(key: SeriesKey): number | null {
+    return (this.newestOfSeries.get(key.site, key.asset, key.metric) as { t: number | null }).t;
   }
 
   private series(): SeriesKey[] {

@@ -108,7 +108,7 @@ export class SqliteStore extends QueuedStore implements TimeSeriesStore {
   async queryMetric(q: SeriesQuery): Promise<SeriesSample[]> {
     this.assertOpen();
     validateSeriesQuery(q);
-    const resolution = q.resolution === 'auto' ? autoResolution(q.fromMs, q.toMs, this.rollups.rawFromMs()) : (q.resolution ?? 'raw');
+    const resolution = q.resolution === 'auto' ? autoResolution(q.fromMs, q.toMs, this.rollups.rawFromMs(q)) : (q.resolution ?? 'raw');
     const where = [q.siteId, q.assetId ?? SITE_LEVEL, q.metric, q.fromMs, q.toMs, q.limit ?? NO_LIMIT] as const;
     if (resolution === 'raw') {
       return (this.selectMetric.all(...where) as unknown[]).map((row) => toSample(this.file, row));
