@@ -1,4 +1,4 @@
-import { CLIENT_ROLES, openRegistry, type ClientRole } from '../store/index.js';
+import { CLIENT_ROLES, openRegistry, type ClientRole, type Registry } from '../store/index.js';
 
 export interface ClientsCommand {
   readonly sub: string | undefined;
@@ -36,7 +36,7 @@ export async function runClients(cmd: ClientsCommand): Promise<number> {
     case 'list': {
       if (cmd.args.length > 0 || cmd.role !== undefined || cmd.site !== undefined) return bad('expected: vpp clients list [--json]');
       return withRegistry(cmd.dataDir, async (registry) => {
-        const clients = registry.clients.list().map((c) => ({
+        const clients = (await registry.clients.list()).map((c) => ({
           clientId: c.clientId,
           role: c.role,
           siteId: c.siteId,
@@ -52,7 +52,7 @@ export async function runClients(cmd: ClientsCommand): Promise<number> {
       const [id, ...extra] = cmd.args;
       if (id === undefined || extra.length > 0 || cmd.role !== undefined || cmd.site !== undefined) return bad('expected: vpp clients disable ID');
       return withRegistry(cmd.dataDir, async (registry) => {
-        if (!registry.clients.disable(id)) {
+        if (!(await registry.clients.disable(id))) {
           process.stderr.write(`vpp: no client '${id}' in ${registry.file}\n`);
           return 2;
         }
@@ -66,12 +66,12 @@ export async function runClients(cmd: ClientsCommand): Promise<number> {
   }
 }
 
-async function withRegistry(dataDir: string, fn: (registry: ReturnType<typeof openRegistry>) => Promise<number>): Promise<number> {
+async function withRegistry(dataDir: string, fn: (registry: Registry) => Promise<number>): Promise<number> {
   const registry = openRegistry({ dataDir });
   try {
     return await fn(registry);
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 

@@ -106,7 +106,7 @@ export async function runReport(argv: readonly string[], env: NodeJS.ProcessEnv 
     process.stdout.write(out);
     return 0;
   } finally {
-    registry?.close();
+    await registry?.close();
     await store?.close();
   }
 }

@@ -22,9 +22,9 @@ export interface ModeChange {
 
 /** Persisted by the registry (SQLite); append-only, so who switched what and why is never lost. */
 export interface ModeLog {
-  append(change: ModeChange): void;
+  append(change: ModeChange): Promise<void>;
   /** Newest first. */
-  history(filter?: { siteId?: string; limit?: number }): ModeChange[];
+  history(filter?: { siteId?: string; limit?: number }): Promise<ModeChange[]>;
 }
 
 /** One asset's effective mode and where it comes from (its own setting or its site's). */

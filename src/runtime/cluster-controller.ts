@@ -90,10 +90,10 @@ export async function startClusterController(cfg: VppConfig, cluster: ClusterCon
   };
   try {
     const registry = openRegistry({ dataDir: cfg.store.kind === 'sqlite' ? cfg.store.dataDir : process.env.VPP_DATA_DIR || DEFAULT_DATA_DIR });
-    cleanup.push(async () => registry.close());
+    cleanup.push(() => registry.close());
     const sitesCfg = cfg.sites;
-    const modes = createModeTable(sitesCfg.map((cs) => cs.site), modeLog ?? registry.modes, log);
-    seedVens(registry, sitesCfg.map((cs) => cs.site));
+    const modes = await createModeTable(sitesCfg.map((cs) => cs.site), modeLog ?? registry.modes, log);
+    await seedVens(registry, sitesCfg.map((cs) => cs.site));
     const latest = new Map<string, SiteState>();
     // Enrolment limits and GROUP allocation as in one process; a site's live state is known only where it is owned.
     const drEvents = startDrEvents({ events: registry.events, log, dispatch: { registry, sites: sitesCfg.map((cs) => cs.site), latest, store } });

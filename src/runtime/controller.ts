@@ -70,7 +70,7 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
     registryOpen = true;
     cleanup.push(async () => {
       registryOpen = false;
-      registry.close();
+      await registry.close();
     });
     // The simulated clock starts inside startSimulation; read just before, it is off by the set-up time only.
     const simWallStartMs = Date.now();
@@ -103,8 +103,8 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
       ),
     );
 
-    const modes = createModeTable(sim.sites.map((cs) => cs.site), modeLog ?? registry.modes, componentLogger(log, 'modes'));
-    seedVens(registry, sim.sites.map((cs) => cs.site)); // configured sites appear as OpenADR vens (venName = site id)
+    const modes = await createModeTable(sim.sites.map((cs) => cs.site), modeLog ?? registry.modes, componentLogger(log, 'modes'));
+    await seedVens(registry, sim.sites.map((cs) => cs.site)); // configured sites appear as OpenADR vens (venName = site id)
     // Registry changes -> subscriptions' webhooks (issue 7); resumes the outbox of the last run.
     const notifier = startNotifier({ registry, log: componentLogger(log, 'webhooks') });
     cleanup.push(() => notifier.stop());
@@ -131,7 +131,7 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
         const ev = drEvents.events().find((e) => e.id === eventId);
         if (site === undefined || ev === undefined) return null;
         // Only sites the event reached: by name, or through a group with a share of its shed.
-        const as = measuredAs(registry, ev, siteId);
+        const as = await measuredAs(registry, ev, siteId);
         return as.measured ? sitePerformance(store, site, ev, drEvents.events(), Date.now(), undefined, as.groupShareKw) : null;
       },
     });

@@ -32,8 +32,10 @@ export interface DispatchOptions {
 
 export interface Dispatcher {
   /** Re-reads enrolments, opt-outs and groups; returns the events with their opt-outs. */
-  reload(events: readonly DrEvent[]): DrEvent[];
+  reload(events: readonly DrEvent[]): Promise<DrEvent[]>;
   groupsOf(siteId: string): readonly string[];
+  /** Resolves when the dispatch records made so far are stored (or their failure logged). */
+  recorded(): Promise<void>;
   /** Decides (and records) each event at each site, allocates GROUP sheds. Called every tick. */
   tick(events: readonly DrEvent[], nowMs: number): void;
   /** The site's DR signals now, within its enrolments: refused events dropped, sheds turned into import caps against its baseline. */
@@ -86,12 +88,15 @@ export function createDispatcher(options: DispatchOptions): Dispatcher {
   };
   const allocator = createGroupAllocator({ ...options.allocation, onRecord });
 
+  // Appends are chained so the log keeps the order they were made in (a pool may reorder them).
+  let appended: Promise<void> = Promise.resolve();
   const append = (eventId: string, siteId: string | null, kind: 'allocation' | 'reallocation' | 'refusal' | 'clip' | 'baseline', atMs: number, body: object): void => {
-    try {
-      registry.dispatch.append({ eventId, siteId, kind, atMs, body: body as Record<string, unknown> });
-    } catch (err) {
-      log.warn({ event: eventId, site: siteId, err: (err as Error).message }, 'dispatch record not stored');
-    }
+    appended = appended
+      .then(() => registry.dispatch.append({ eventId, siteId, kind, atMs, body: body as Record<string, unknown> }))
+      .then(
+        () => undefined,
+        (err: unknown) => log.warn({ event: eventId, site: siteId, err: (err as Error).message }, 'dispatch record not stored'),
+      );
   };
 
   /** The decision for the event at the site (undefined: the site is not enrolled in its programme). */
@@ -182,9 +187,10 @@ export function createDispatcher(options: DispatchOptions): Dispatcher {
   };
 
   return {
-    reload: (events) => {
+    reload: async (events) => {
+      const [enrolmentRows, groupRows, optOutRows] = await Promise.all([registry.enrolments.list(), groupsBySite(registry.vens), registry.enrolments.optOuts()]);
       const next = new Map<string, Enrolment>();
-      for (const r of registry.enrolments.list()) {
+      for (const r of enrolmentRows) {
         try {
           const e = parseEnrolment(r.body);
           next.set(`${e.programId}/${e.siteId}`, e);
@@ -197,9 +203,9 @@ export function createDispatcher(options: DispatchOptions): Dispatcher {
         }
       }
       enrolments = next;
-      groups = groupsBySite(registry.vens);
+      groups = groupRows;
       const optOuts = new Map<string, { siteId: string; atMs: number; reason?: string }[]>();
-      for (const o of registry.enrolments.optOuts()) {
+      for (const o of optOutRows) {
         const siteId = o.body['siteId'];
         const reason = o.body['reason'];
         if (typeof siteId !== 'string') continue;
@@ -208,6 +214,7 @@ export function createDispatcher(options: DispatchOptions): Dispatcher {
       return events.map((ev) => (optOuts.has(ev.id) ? { ...ev, optOuts: [...ev.optOuts, ...(optOuts.get(ev.id) ?? [])] } : ev));
     },
     groupsOf: (siteId) => groups.get(siteId) ?? [],
+    recorded: () => appended,
     tick: (events, nowMs) => {
       lastEvents = events;
       const ordered = [...events].sort((a, b) => eventWindow(a).startMs - eventWindow(b).startMs || (a.id < b.id ? -1 : 1));

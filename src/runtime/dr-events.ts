@@ -32,8 +32,11 @@ export interface DrEvents {
   readonly changes$: Observable<EventStatusChange>;
   /** The registry changed (an API write): the next poll re-reads it. Polls at once when the timer runs. */
   markChanged(): void;
-  /** Re-reads the registry when due, then emits the status changes at nowMs. */
-  poll(nowMs: number): void;
+  /**
+   * Re-reads the registry when due, then emits the status changes at nowMs; resolves when the
+   * dispatch records of the tick are stored. A poll while one is running waits for it instead.
+   */
+  poll(nowMs: number): Promise<void>;
   /** The events as the controller sees them now. */
   events(): readonly DrEvent[];
   /** The site as the controller must guard it now: its enrolments' limits applied while their events are in force. */
@@ -68,13 +71,14 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
   const badLogged = new Set<string>();
   const status = new Map<string, { status: EventStatus; siteIds: string[] }>();
 
-  const load = (nowMs: number): void => {
-    const visible = new Set(repo.list().map((r) => r.id));
+  const load = async (nowMs: number): Promise<void> => {
+    const [shown, all] = await Promise.all([repo.list(), repo.list({ includeHidden: true })]);
+    const visible = new Set(shown.map((r) => r.id));
     const out: DrEvent[] = [];
-    for (const r of repo.list({ includeHidden: true })) {
+    for (const r of all) {
       try {
         // Hidden rows are the cancelled ones: their cancellation time is only on get().
-        const cancelledMs = visible.has(r.id) ? null : (repo.get(r.id)?.cancelledMs ?? null);
+        const cancelledMs = visible.has(r.id) ? null : ((await repo.get(r.id))?.cancelledMs ?? null);
         const ev = fromOpenAdrEvent(r.body);
         out.push(cancelledMs === null ? ev : { ...ev, cancelledAtMs: cancelledMs });
       } catch (err) {
@@ -85,15 +89,25 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
         }
       }
     }
-    cached = dispatcher === undefined ? out : dispatcher.reload(out);
+    cached = dispatcher === undefined ? out : await dispatcher.reload(out);
     loadedAtMs = nowMs;
     dirty = false;
   };
 
-  const poll = (nowMs: number): void => {
+  // One poll at a time: polls queue behind the one running, never interleave.
+  let chain: Promise<void> = Promise.resolve();
+  let pending = 0;
+  const poll = (nowMs: number): Promise<void> => {
+    pending += 1;
+    const next = chain.then(() => pollNow(nowMs)).finally(() => void (pending -= 1));
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const pollNow = async (nowMs: number): Promise<void> => {
     if (dirty || nowMs - loadedAtMs >= refreshMs) {
       try {
-        load(nowMs);
+        await load(nowMs);
       } catch (err) {
         // The registry is unreachable: keep acting on the last events read, try again next tick.
         log.warn({ err: (err as Error).message }, 'DR events not re-read; keeping the last ones');
@@ -121,9 +135,13 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
       // One bad tick must not stop the status stream; the next tick decides again.
       log.warn({ err: (err as Error).message }, 'DR dispatch tick failed');
     }
+    await dispatcher?.recorded();
   };
 
-  const tick = (): void => poll(clock());
+  // The timer skips a tick while a poll is still running (a slow registry), rather than queue.
+  const tick = (): void => {
+    if (pending === 0) void poll(clock());
+  };
   const timer = tickMs > 0 ? setInterval(tick, tickMs) : null;
   timer?.unref();
   if (timer !== null) tick();
@@ -134,7 +152,8 @@ export function startDrEvents(options: DrEventsOptions): DrEvents {
     changes$: changes.asObservable(),
     markChanged: () => {
       dirty = true;
-      if (timer !== null) tick();
+      // Queued even behind a running poll, which may have read the registry before this write.
+      if (timer !== null) void poll(clock());
     },
     poll,
     events: () => cached,

@@ -26,10 +26,15 @@ export interface ModeTable {
   siteMode(siteId: string): ModeSetting;
   /** The asset's own mode if set, else its site's. Throws MODE_UNKNOWN_* for an unknown id. */
   effective(siteId: string, assetId: string): EffectiveMode;
-  /** Validates, appends to the log, applies; returns the change as recorded. */
-  setMode(change: ModeChange): ModeChange;
+  /** Validates, appends to the log, then applies (not when the log refused it); returns the change as recorded. */
+  setMode(change: ModeChange): Promise<ModeChange>;
   /** The site's modes and its last `changes` changes (default 10); undefined for an unknown site. */
-  view(siteId: string, changes?: number): SiteModes | undefined;
+  view(siteId: string, changes?: number): Promise<SiteModes | undefined>;
+  /**
+   * Applies the log's changes this table has not seen (made by another controller sharing the
+   * log, a PostgreSQL registry), oldest first; returns how many. Reads the last `limit` (200).
+   */
+  refresh(limit?: number): Promise<number>;
 }
 
 const AUTO: ModeSetting = Object.freeze({ mode: 'auto', manualKw: null });
@@ -39,8 +44,8 @@ export function memoryModeLog(initial: readonly ModeChange[] = []): ModeLog {
   // Kept oldest first; history() answers newest first.
   const entries: ModeChange[] = [...initial].sort((a, b) => a.atMs - b.atMs);
   return {
-    append: (change) => void entries.push(Object.freeze({ ...change })),
-    history: (filter = {}) => {
+    append: async (change) => void entries.push(Object.freeze({ ...change })),
+    history: async (filter = {}) => {
       const out: ModeChange[] = [];
       for (let i = entries.length - 1; i >= 0 && (filter.limit === undefined || out.length < filter.limit); i--) {
         const e = entries[i] as ModeChange;
@@ -78,7 +83,7 @@ export function validateModeChange(sites: readonly Site[], c: ModeChange): void 
  * oldest first, so an operator's last word (a kill switch above all) survives a restart.
  * A site-wide change clears the site's asset overrides: "site off" means every asset.
  */
-export function createModeTable(sites: readonly Site[], log: ModeLog, logger?: Logger): ModeTable {
+export async function createModeTable(sites: readonly Site[], log: ModeLog, logger?: Logger): Promise<ModeTable> {
   const siteModes = new Map<string, ModeSetting>();
   const assetModes = new Map<string, ModeSetting>();
   const key = (siteId: string, assetId: string) => `${siteId}/${assetId}`;
@@ -92,15 +97,24 @@ export function createModeTable(sites: readonly Site[], log: ModeLog, logger?: L
     siteModes.set(c.siteId, setting);
     for (const a of sites.find((s) => s.id === c.siteId)?.assets ?? []) assetModes.delete(key(c.siteId, a.id));
   };
-  for (const c of log.history().reverse()) {
+  // Changes applied (replayed, set here, or refreshed), so a refresh applies each change once.
+  const seen = new Set<string>();
+  const identity = (c: ModeChange) => JSON.stringify([c.atMs, c.siteId, c.assetId, c.mode, c.manualKw, c.who, c.why]);
+  const replay = (c: ModeChange): boolean => {
+    const id = identity(c);
+    if (seen.has(id)) return false;
+    seen.add(id);
     try {
       validateModeChange(sites, c);
       apply(c);
+      return true;
     } catch (err) {
       // A site or asset removed from the config since: its history stays in the log.
       logger?.warn({ site: c.siteId, asset: c.assetId, err: (err as Error).message }, 'mode log entry ignored');
+      return false;
     }
-  }
+  };
+  for (const c of (await log.history()).reverse()) replay(c);
 
   const siteMode = (siteId: string): ModeSetting => {
     const m = siteModes.get(siteId);
@@ -119,10 +133,11 @@ export function createModeTable(sites: readonly Site[], log: ModeLog, logger?: L
   return {
     siteMode,
     effective,
-    setMode: (change) => {
+    setMode: async (change) => {
       validateModeChange(sites, change);
       const recorded: ModeChange = Object.freeze({ ...change, why: change.why.trim() });
-      log.append(recorded);
+      await log.append(recorded);
+      seen.add(identity(recorded));
       apply(recorded);
       logger?.info(
         { site: recorded.siteId, asset: recorded.assetId, mode: recorded.mode, manualKw: recorded.manualKw, who: recorded.who, why: recorded.why },
@@ -130,7 +145,16 @@ export function createModeTable(sites: readonly Site[], log: ModeLog, logger?: L
       );
       return recorded;
     },
-    view: (siteId, changes = 10) => {
+    refresh: async (limit = 200) => {
+      let applied = 0;
+      for (const c of (await log.history({ limit })).reverse()) {
+        if (!replay(c)) continue;
+        applied += 1;
+        logger?.info({ site: c.siteId, asset: c.assetId, mode: c.mode, manualKw: c.manualKw, who: c.who, why: c.why }, 'operating mode changed (by another controller)');
+      }
+      return applied;
+    },
+    view: async (siteId, changes = 10) => {
       const site = sites.find((s) => s.id === siteId);
       if (site === undefined) return undefined;
       const assets: AssetModeView[] = site.assets.map((a) => {
@@ -138,7 +162,7 @@ export function createModeTable(sites: readonly Site[], log: ModeLog, logger?: L
         return { assetId: a.id, kind: a.kind, mode: e.mode, manualKw: e.manualKw, source: e.source };
       });
       const m = siteMode(siteId);
-      return { siteId, mode: m.mode, manualKw: m.manualKw, assets, changes: log.history({ siteId, limit: changes }) };
+      return { siteId, mode: m.mode, manualKw: m.manualKw, assets, changes: await log.history({ siteId, limit: changes }) };
     },
   };
 }

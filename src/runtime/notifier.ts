@@ -74,19 +74,37 @@ export function startNotifier(options: NotifierOptions): Notifier {
   const running = new Set<string>();
   const tasks = new Set<Promise<void>>();
 
+  let queueLength = 0;
+  const recount = (): Promise<void> => registry.webhooks.count().then((n) => void (queueLength = n), () => undefined);
+
+  // Changes are queued one after another, in the order the registry made them.
+  let queued: Promise<void> = Promise.resolve();
   function onChange(change: RegistryChange): void {
-    // Runs inside the registry's emit, right after a write: never throw back into it.
+    // Another controller's write: that controller notifies (a shared registry would send it twice).
+    if (change.remote === true) return;
+    const task = (queued = queued.then(() => enqueue(change)));
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+  }
+
+  async function enqueue(change: RegistryChange): Promise<void> {
+    // Runs after the registry's emit, right after a write: never rejects.
     try {
-      const venNameOf = (venId: string): string | undefined => {
-        const name = registry.vens.get(venId)?.body['venName'];
-        return typeof name === 'string' ? name : undefined;
-      };
-      const matched = deliveriesFor(change, registry.subscriptions.list(), venNameOf);
+      const subscriptions = await registry.subscriptions.list();
+      const venNames = new Map<string, string | undefined>();
+      for (const sub of subscriptions) {
+        const venId = sub.ownerVenId;
+        if (venId == null || venNames.has(venId)) continue;
+        const name = (await registry.vens.get(venId))?.body['venName'];
+        venNames.set(venId, typeof name === 'string' ? name : undefined);
+      }
+      const matched = deliveriesFor(change, subscriptions, (venId) => venNames.get(venId));
       if (matched.length === 0) return;
-      const rows = registry.webhooks.enqueue(
+      const rows = await registry.webhooks.enqueue(
         matched.map((m) => ({ subscriptionId: m.subscriptionId, callbackUrl: m.callbackUrl, bearerToken: m.bearerToken, body: JSON.stringify(m.notification) })),
         nowMs(),
       );
+      await recount();
       for (const url of new Set(rows.map((r) => r.callbackUrl))) kick(url);
     } catch (err) {
       log.error({ err, objectType: change.objectType, operation: change.operation, id: change.object['id'] }, 'webhook notifications not queued');
@@ -105,7 +123,7 @@ export function startNotifier(options: NotifierOptions): Notifier {
     try {
       for (;;) {
         if (stopping.signal.aborted) return;
-        const d = registry.webhooks.head(url);
+        const d = await registry.webhooks.head(url);
         if (d === null) return;
         const waitMs = d.nextAttemptMs - nowMs();
         if (waitMs > 0) {
@@ -114,7 +132,8 @@ export function startNotifier(options: NotifierOptions): Notifier {
         }
         const outcome = await attempt(d);
         if (outcome.kind === 'aborted') return;
-        settle(d, outcome);
+        await settle(d, outcome);
+        await recount();
       }
     } finally {
       running.delete(url);
@@ -130,30 +149,30 @@ export function startNotifier(options: NotifierOptions): Notifier {
     }
   }
 
-  function settle(d: WebhookDelivery, outcome: Outcome): void {
+  async function settle(d: WebhookDelivery, outcome: Outcome): Promise<void> {
     const attempts = d.attempts + 1;
     const where = { url: d.callbackUrl, subscription: d.subscriptionId, delivery: d.deliveryId, attempts };
     if (outcome.kind === 'delivered') {
-      registry.webhooks.remove(d.seq);
+      await registry.webhooks.remove(d.seq);
       counters.delivered += 1;
       return;
     }
     if (outcome.kind === 'aborted') return;
     if (outcome.kind === 'give-up' || attempts >= maxAttempts) {
-      registry.webhooks.remove(d.seq);
+      await registry.webhooks.remove(d.seq);
       counters.failed += 1;
       log.warn({ ...where, error: outcome.error }, 'webhook delivery given up');
       return;
     }
     const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempts - 1)) * (1 + jitter * (2 * random() - 1));
     const delay = Math.min(maxDelayMs, Math.max(backoff, outcome.kind === 'retry' ? (outcome.retryAfterMs ?? 0) : 0));
-    registry.webhooks.retryAt(d.seq, attempts, nowMs() + Math.round(delay), outcome.error);
+    await registry.webhooks.retryAt(d.seq, attempts, nowMs() + Math.round(delay), outcome.error);
     counters.retries += 1;
     log.info({ ...where, error: outcome.error, retryInMs: Math.round(delay) }, 'webhook delivery failed; will retry');
   }
 
   async function attempt(d: WebhookDelivery): Promise<Outcome> {
-    const secret = registry.subscriptions.signingSecret(d.subscriptionId);
+    const secret = await registry.subscriptions.signingSecret(d.subscriptionId);
     if (secret === null) return { kind: 'give-up', error: `subscription ${d.subscriptionId} has no signing secret` };
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -186,10 +205,18 @@ export function startNotifier(options: NotifierOptions): Notifier {
 
   const subscription = registry.changes$.subscribe({ next: onChange });
   // Resume what an earlier run left in the outbox.
-  for (const url of registry.webhooks.urls()) kick(url);
+  const resume = registry.webhooks
+    .urls()
+    .then(async (urls) => {
+      for (const url of urls) kick(url);
+      await recount();
+    })
+    .catch((err: unknown) => log.error({ err }, 'webhook outbox not resumed'));
+  tasks.add(resume);
+  void resume.finally(() => tasks.delete(resume));
 
   return {
-    stats: () => ({ ...counters, queueLength: registry.webhooks.count() }),
+    stats: () => ({ ...counters, queueLength }),
     idle: async () => {
       while (tasks.size > 0) await Promise.allSettled([...tasks]);
     },

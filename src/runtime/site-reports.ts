@@ -31,12 +31,12 @@ export function reportCompletedEvents(o: SiteReportOptions): Subscription {
     if (change.status !== 'completed') return;
     const siteIds = change.siteIds !== undefined && change.siteIds.length > 0 ? change.siteIds : o.siteIds;
     void (async () => {
-      const ev = o.registry.events.get(change.eventId);
+      const ev = await o.registry.events.get(change.eventId);
       const programID = ev?.body['programID'];
       if (typeof programID !== 'string') return;
       for (const siteId of siteIds) {
         try {
-          const already = o.registry.reports.list({ columns: { event_id: change.eventId, client_name: siteId }, limit: 1 });
+          const already = await o.registry.reports.list({ columns: { event_id: change.eventId, client_name: siteId }, limit: 1 });
           if (already.length > 0) continue;
           const view = await o.performance(siteId, change.eventId);
           if (view === null) continue;
@@ -46,14 +46,14 @@ export function reportCompletedEvents(o: SiteReportOptions): Subscription {
             o.log.warn({ eventId: change.eventId, siteId, problems }, 'site report not written: it would not validate');
             continue;
           }
-          const venId = o.registry.vens.list({ columns: { ven_name: siteId }, limit: 1 })[0]?.id ?? null;
+          const venId = (await o.registry.vens.list({ columns: { ven_name: siteId }, limit: 1 }))[0]?.id ?? null;
           const at = nowMs();
-          o.registry.reports.create(stamp(body, 'REPORT', newId(), at, at), at, venId);
+          await o.registry.reports.create(stamp(body, 'REPORT', newId(), at, at), at, venId);
           o.log.info({ eventId: change.eventId, siteId }, 'site report written');
         } catch (err) {
           o.log.warn({ eventId: change.eventId, siteId, err: (err as Error).message }, 'site report not written');
         }
       }
-    })();
+    })().catch((err: unknown) => o.log.warn({ eventId: change.eventId, err: (err as Error).message }, 'site reports not written'));
   });
 }

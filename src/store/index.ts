@@ -33,7 +33,7 @@ export { openRegistry, CLIENT_ROLES, REGISTRY_FILE, REGISTRY_SCHEMA_VERSION, see
 export { visibleToVen } from './registry/index.js';
 export type { RegistryChange, RegistryOperation, SubscriptionRepository, WebhookDelivery, WebhookOutbox } from './registry/index.js';
 export type { EventRecord, EventRepository, OpenAdrBody, OpenAdrListFilter, OpenAdrRecord, OpenAdrRepository } from './registry/index.js';
-export { openSiteOwnership } from './pg/index.js';
+export { openPgRegistry, openSiteOwnership, type PgRegistryOptions } from './pg/index.js';
 export type { OwnedSite, SiteOwner, SiteOwnership, SiteOwnershipOptions } from './pg/index.js';
 export type { ClientRecord, ClientRepository, ClientRole, NewClient, NewClientInput, Registry, RegistryOptions } from './registry/index.js';
 export type { DispatchKind, DispatchLog, DispatchRecord, EnrolmentRecord, EnrolmentRepository, OptOutRecord } from './registry/index.js';

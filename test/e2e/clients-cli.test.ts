@@ -20,7 +20,7 @@ async function withServer<T>(fn: (base: string) => Promise<T>): Promise<T> {
   } finally {
     await app.close();
     await store.close();
-    registry.close();
+    await registry.close();
   }
 }
 

@@ -73,7 +73,7 @@ beforeAll(async () => {
   [vpp, chromium] = await Promise.all([startController(cfg, { log: silentLogger(), version: 'test' }), launchChromium(chromiumPath)]);
   const registry = openRegistry({ dataDir });
   const client = await registry.clients.add({ role: 'operator' });
-  registry.close();
+  await registry.close();
   const res = await fetch(`${vpp.url}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

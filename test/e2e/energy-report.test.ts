@@ -129,7 +129,7 @@ beforeAll(async () => {
 
   const now = Date.now();
   registry = openRegistry({ dataDir: dir });
-  seedVens(registry, cfg.sites.map((cs) => cs.site), FROM_MS);
+  await seedVens(registry, cfg.sites.map((cs) => cs.site), FROM_MS);
   app = await buildApp({
     version: 'test',
     sites: () => cfg.sites.map((cs) => ({ site: cs.site, state: null })),
@@ -170,13 +170,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  registry?.close();
+  await registry?.close();
   await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('vpp report --format json', () => {
-  it('gives each site totals equal to sums over the raw series', () => {
+  it('gives each site totals equal to sums over the raw series', async () => {
     for (const [site, factor] of [['east', factorAt], ['west', () => 0.58]] as const) {
       const x = expected(raw[site], factor);
       const r = cliJson.sites.find((s) => s.siteId === site);
@@ -198,7 +198,7 @@ describe('vpp report --format json', () => {
     expect(cliJson.sites.find((s) => s.siteId === 'east')?.total.exportKwh).toBeGreaterThan(0);
   });
 
-  it('makes the district the sum of its sites, day by day and in total', () => {
+  it('makes the district the sum of its sites, day by day and in total', async () => {
     expect(cliJson.district.sites).toEqual(['east', 'west']);
     for (const k of [...ENERGY, 'co2Kg'] as const) {
       expect(cliJson.district.total[k], k).toBeCloseTo(sum(cliJson.sites.map((s) => s.total), k), 6);
@@ -210,7 +210,7 @@ describe('vpp report --format json', () => {
     expect(east?.renewableSharePct).toBeGreaterThan(0);
   });
 
-  it('gives the DR event its baseline peak against the metered peak', () => {
+  it('gives the DR event its baseline peak against the metered peak', async () => {
     const events = cliJson.sites.find((s) => s.siteId === 'east')?.events ?? [];
     expect(events).toHaveLength(1);
     const ev = events[0];

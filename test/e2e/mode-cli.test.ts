@@ -23,7 +23,7 @@ describe('vpp mode', () => {
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect(table.effective('plant-1', 'bess')).toEqual({ mode: 'manual', manualKw: -40, source: 'asset' });
-    expect(table.view('plant-1')?.changes[0]).toMatchObject({ who: 'cli:ana', why: 'load test' });
+    expect((await table.view('plant-1'))?.changes[0]).toMatchObject({ who: 'cli:ana', why: 'load test' });
 
     const show = await runVpp(['mode', 'plant-1', '--url', url]);
     expect(show.code).toBe(0);

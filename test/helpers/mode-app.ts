@@ -20,7 +20,7 @@ export const MODE_SITE: Site = {
  * auth guard's client id; no token answers 401.
  */
 export async function modeApp(nowMs: () => number): Promise<{ app: FastifyInstance; table: ModeTable }> {
-  const table = createModeTable([MODE_SITE], memoryModeLog());
+  const table = (await createModeTable([MODE_SITE], memoryModeLog()));
   const app = Fastify({ logger: false, ajv: { customOptions: { allErrors: true } } });
   installProblemHandlers(app);
   await app.register(

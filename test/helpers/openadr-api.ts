@@ -30,7 +30,7 @@ export async function openAdrApi(startMs = Date.parse('2025-07-15T03:00:00Z'), s
   const clock = { nowMs: startMs };
   const registry = openRegistry({ dataDir: dir, nowMs: () => clock.nowMs });
   const store: TimeSeriesStore = await openStore({ kind: 'sqlite', dataDir: dir });
-  seedVens(registry, [OWN_SITE, OTHER_SITE], startMs);
+  await seedVens(registry, [OWN_SITE, OTHER_SITE], startMs);
   const app = await buildApp({ version: 'test', sites: () => sites, store, adapters: () => [], nowMs: () => clock.nowMs, registry });
   const tokens: Record<string, string> = {};
   const roles = { operator: { role: 'operator' }, viewer: { role: 'viewer' }, own: { role: 'site', siteId: OWN_SITE.id }, other: { role: 'site', siteId: OTHER_SITE.id } } as const;
@@ -62,7 +62,7 @@ export async function openAdrApi(startMs = Date.parse('2025-07-15T03:00:00Z'), s
     },
     close: async () => {
       await app.close();
-      registry.close();
+      await registry.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

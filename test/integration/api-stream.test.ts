@@ -130,7 +130,7 @@ beforeAll(async () => {
   site1 = await registry.clients.add({ role: 'site', siteId: 'plant-1' });
 });
 afterAll(async () => {
-  registry.close();
+  await registry.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -263,7 +263,7 @@ describe('GET /api/v1/stream over a real socket', () => {
 });
 
 describe('throttlePerSite', () => {
-  it('passes the first state of each site at once and the latest per window', () => {
+  it('passes the first state of each site at once and the latest per window', async () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, expectSubscriptions }) => {
       const s = { a: state('p1', 1), b: state('p1', 2), c: state('p1', 3), x: state('p2', 9) };
       // p1: a at 0 ms opens a 10 ms window; b (2 ms) and c (8 ms) fall in it, the latest (c) leaves

@@ -113,7 +113,7 @@ beforeAll(async () => {
   // As `vpp clients add` does: a second connection to the registry in the data dir.
   const registry = openRegistry({ dataDir: join(dir, 'data') });
   const client = await registry.clients.add({ role: 'operator' });
-  registry.close();
+  await registry.close();
   const res = await fetch(`${vpp.url}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -67,7 +67,7 @@ beforeAll(async () => {
   vpp = await startController(cfg, { log: silentLogger(), version: 'test' });
   const registry = openRegistry({ dataDir: join(dir, 'data') });
   const client = await registry.clients.add({ role: 'operator' });
-  registry.close();
+  await registry.close();
   const res = await fetch(`${vpp.url}/api/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -85,12 +85,12 @@ describe('operating modes in the live loop', () => {
 
   it('manual: the battery follows the operator setpoint, cut by the limits and the SoC floor', async () => {
     const fromMs = Date.now();
-    change(null, 'manual', -80);
+    await change(null, 'manual', -80);
     // Site manual -80 kW: 'low' sits at its floor (no share), so bess takes it all.
     await eventually('bess to discharge 80 kW', async () => (Math.abs((value('bess', 'powerKw') ?? 0) + 80) < 1 ? true : undefined), 15_000);
     expect(value('bess', 'setpointKw')).toBeCloseTo(-80, 0);
-    change('low', 'manual', -30);
-    change('bess', 'manual', -400);
+    await change('low', 'manual', -30);
+    await change('bess', 'manual', -400);
     const rows = await eventually(
       'the cut manual setpoints recorded',
       async () => {
@@ -108,7 +108,7 @@ describe('operating modes in the live loop', () => {
 
     // Charging 400 kW on ~365 kW of import would break the 450 kW import limit: cut to fit.
     const chargeFrom = Date.now();
-    change('bess', 'manual', 400);
+    await change('bess', 'manual', 400);
     const cut = await eventually(
       'the charge cut by the import limit, followed',
       async () => {
@@ -127,7 +127,7 @@ describe('operating modes in the live loop', () => {
   }, 30_000);
 
   it('off: the assets are released and nothing more is written', async () => {
-    change(null, 'off');
+    await change(null, 'off');
     const offAt = Date.now();
     // With the adapter's release() the device is handed back at once; an adapter without one
     // is left alone and the device's 5 s revert timer hands it back.
@@ -151,12 +151,12 @@ describe('operating modes in the live loop', () => {
 
   it('back to auto: control resumes (peak shaving discharges again)', async () => {
     const fromMs = Date.now();
-    change(null, 'auto');
+    await change(null, 'auto');
     await eventually('bess to discharge under peak shaving', async () => ((value('bess', 'setpointKw') ?? 0) < -1 ? true : undefined), 15_000);
     const rows = await setpoints('bess', fromMs);
     expect(rows.some((r) => r.reason.startsWith('peak-shaving') && r.powerKw < -1)).toBe(true);
     // Every change is in the log, newest first, with who and why.
-    expect(vpp.modes.view('demo-plant')?.changes.map((c) => `${c.assetId ?? '*'}:${c.mode}:${c.who}`)).toEqual([
+    expect((await vpp.modes.view('demo-plant'))?.changes.map((c) => `${c.assetId ?? '*'}:${c.mode}:${c.who}`)).toEqual([
       '*:auto:test:ops', '*:off:test:ops', 'bess:manual:test:ops', 'bess:manual:test:ops', 'low:manual:test:ops', '*:manual:test:ops',
     ]);
   }, 30_000);

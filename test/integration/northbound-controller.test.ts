@@ -35,7 +35,7 @@ async function token(url: string, clientId: string, clientSecret: string): Promi
 beforeAll(async () => {
   upRegistry = openRegistry({ dataDir: join(dir, 'utility') });
   upStore = await openStore({ kind: 'sqlite', dataDir: join(dir, 'utility') });
-  seedVens(upRegistry, [{ ...OWN_SITE, id: VEN_NAME }]);
+  await seedVens(upRegistry, [{ ...OWN_SITE, id: VEN_NAME }]);
   vtn = await buildApp({ version: 'utility', sites: () => [], store: upStore, adapters: () => [], nowMs: Date.now, registry: upRegistry });
   const vtnUrl = `${await vtn.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
   const operator = await upRegistry.clients.add({ role: 'operator' });
@@ -76,7 +76,7 @@ sites:
 afterAll(async () => {
   await vpp?.stop();
   await vtn?.close();
-  upRegistry?.close();
+  await upRegistry?.close();
   await upStore?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -98,7 +98,7 @@ describe('controller with northbound: config', () => {
         return /^vpp_dr_events_active 1$/m.test(text) ? true : undefined;
       }, 30_000);
     } finally {
-      registry.close();
+      await registry.close();
     }
   }, 90_000);
 });

@@ -45,8 +45,8 @@ beforeAll(async () => {
   upStore = await openStore({ kind: 'sqlite', dataDir: join(dir, 'utility') });
   localRegistry = openRegistry({ dataDir: join(dir, 'local') });
   localStore = await openStore({ kind: 'sqlite', dataDir: join(dir, 'local') });
-  seedVens(upRegistry, [{ ...OWN_SITE, id: VEN_NAME }]);
-  seedVens(localRegistry, [OWN_SITE, OTHER_SITE]);
+  await seedVens(upRegistry, [{ ...OWN_SITE, id: VEN_NAME }]);
+  await seedVens(localRegistry, [OWN_SITE, OTHER_SITE]);
   vtn = await buildApp({ version: 'utility', sites: () => [], store: upStore, adapters: () => [], nowMs: Date.now, registry: upRegistry });
   vtnUrl = `${await vtn.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
   notifier = startNotifier({ registry: upRegistry, log: silentLogger(), baseDelayMs: 100, maxDelayMs: 1000 });
@@ -72,8 +72,8 @@ afterAll(async () => {
   await ven?.stop();
   await notifier?.stop();
   await vtn?.close();
-  upRegistry?.close();
-  localRegistry?.close();
+  await upRegistry?.close();
+  await localRegistry?.close();
   await upStore?.close();
   await localStore?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -108,7 +108,7 @@ describe('north-bound VEN with subscribe:', () => {
     const poll = await created;
     const id = localId((event.json as { id: string }).id);
     expect(poll.mirror?.created).toEqual([id]);
-    expect(localRegistry.events.get(id)).not.toBeNull();
+    expect(await localRegistry.events.get(id)).not.toBeNull();
     expect(ven.stats().polls).toBeLessThan(10); // notifications, not the hourly timer
   }, 90_000);
 });

@@ -36,7 +36,7 @@ async function side(prefix: string, clock: { nowMs: number }): Promise<Side> {
 }
 
 async function closeSide(s: Side): Promise<void> {
-  s.registry.close();
+  await s.registry.close();
   await s.store.close();
   rmSync(s.dir, { recursive: true, force: true });
 }
@@ -101,8 +101,8 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
     local = await side('vpp-nb-local-', clock);
     // The utility knows our controller as one VEN; our two sites are ours to map.
     const ourVen: Site = { ...OWN_SITE, id: VEN_NAME };
-    seedVens(up.registry, [ourVen], T0);
-    seedVens(local.registry, [OWN_SITE, OTHER_SITE], T0);
+    await seedVens(up.registry, [ourVen], T0);
+    await seedVens(local.registry, [OWN_SITE, OTHER_SITE], T0);
     await startVtn();
     operator = await up.registry.clients.add({ role: 'operator' });
     const venCredential = await up.registry.clients.add({ role: 'site', siteId: VEN_NAME });
@@ -132,9 +132,9 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
 
   it('mirrors the upstream program and events locally: our sites targeted, same window and payload', async () => {
     await freshPoll();
-    const program = local.registry.programs.get(localId(ids['program'] ?? ''));
+    const program = (await local.registry.programs.get(localId(ids['program'] ?? '')));
     expect(program?.body['programName']).toBe('utility-summer-peak');
-    const rec = local.registry.events.get(localId(ids['e1'] ?? ''));
+    const rec = (await local.registry.events.get(localId(ids['e1'] ?? '')));
     expect(rec).not.toBeNull();
     expect(validateOpenAdr('event', rec?.body, 'returned')).toEqual([]);
     const ev = fromOpenAdrEvent(rec?.body);
@@ -147,16 +147,16 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
   }, 60_000);
 
   it('repeated polls create nothing new', async () => {
-    const programs = local.registry.programs.count();
-    const events = local.registry.events.count();
+    const programs = (await local.registry.programs.count());
+    const events = (await local.registry.events.count());
     for (let i = 0; i < 3; i += 1) {
       const r = await freshPoll();
       expect(r.ok, r.error).toBe(true);
       expect(r.mirror?.created).toEqual([]);
       expect(r.mirror?.updated).toEqual([]);
     }
-    expect(local.registry.programs.count()).toBe(programs);
-    expect(local.registry.events.count()).toBe(events);
+    expect(await local.registry.programs.count()).toBe(programs);
+    expect(await local.registry.events.count()).toBe(events);
     expect(events).toBe(2);
   }, 60_000);
 
@@ -164,19 +164,19 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
     const put = await asOperator('PUT', `/events/${ids['e2']}`, eventAt('evening peak', '2025-07-15T09:00:00Z', 'PT1H', 350));
     expect(put.status).toBe(200);
     await freshPoll();
-    expect(fromOpenAdrEvent(local.registry.events.get(localId(ids['e2'] ?? ''))?.body).intervals[0]?.signals).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 350 }]);
+    expect(fromOpenAdrEvent((await local.registry.events.get(localId(ids['e2'] ?? '')))?.body).intervals[0]?.signals).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 350 }]);
 
     expect((await asOperator('DELETE', `/events/${ids['e2']}`)).status).toBe(200);
     await create('e3', eventAt('running now', '2025-07-15T02:30:00Z', 'PT1H', 600));
     await freshPoll();
-    expect(local.registry.events.get(localId(ids['e2'] ?? ''))).toBeNull();
-    expect(local.registry.events.get(localId(ids['e3'] ?? ''))?.cancelledMs).toBeNull();
+    expect(await local.registry.events.get(localId(ids['e2'] ?? ''))).toBeNull();
+    expect((await local.registry.events.get(localId(ids['e3'] ?? '')))?.cancelledMs).toBeNull();
 
     // The utility cancels the running event: its VEN sees it gone.
     expect((await asOperator('DELETE', `/events/${ids['e3']}`)).status).toBe(200);
     await freshPoll();
-    expect(local.registry.events.get(localId(ids['e3'] ?? ''))?.cancelledMs).toBe(clock.nowMs);
-    expect(local.registry.events.list().map((r) => r.id)).toEqual([localId(ids['e1'] ?? '')]);
+    expect((await local.registry.events.get(localId(ids['e3'] ?? '')))?.cancelledMs).toBe(clock.nowMs);
+    expect((await local.registry.events.list()).map((r) => r.id)).toEqual([localId(ids['e1'] ?? '')]);
   }, 60_000);
 
   it('keeps local events while the VTN is down, backs off, and logs in again when it is back (old token refused)', async () => {
@@ -184,7 +184,7 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
     await vtn.close();
     const failed = await firstValueFrom(ven.polls$.pipe(filter((p) => !p.ok), timeout(60_000)));
     expect(failed.error).toMatch(/NORTHBOUND|ECONNREFUSED|fetch failed|127\.0\.0\.1/);
-    expect(local.registry.events.get(localId(ids['e1'] ?? ''))?.cancelledMs).toBeNull();
+    expect((await local.registry.events.get(localId(ids['e1'] ?? '')))?.cancelledMs).toBeNull();
     expect(ven.stats().consecutiveFailures).toBeGreaterThan(0);
     // A restarted VTN has forgotten every token: the VEN's first request answers 401.
     await startVtn(Number(port));
@@ -227,7 +227,7 @@ describe('north-bound VEN client against our own server as the utility VTN', () 
       expect(value(0, k, 'DELTA_USAGE')).toBeCloseTo(-50, 6);
       expect(value(1, k, 'DELTA_USAGE')).toBeCloseTo(-15, 6); // (440 - 500) kW x 0.25 h
     }
-    expect(tagOf(local.registry.events.get(localId(ids['e1'] ?? ''))?.body ?? {}, vtnUrl)?.report?.id).toBe(report['id']);
+    expect(tagOf((await local.registry.events.get(localId(ids['e1'] ?? '')))?.body ?? {}, vtnUrl)?.report?.id).toBe(report['id']);
 
     // Never twice: later polls send nothing, and the VTN still holds one report.
     for (let i = 0; i < 3; i += 1) expect((await freshPoll()).reports).toEqual([]);

@@ -82,7 +82,7 @@ describe('webhook notifications', () => {
   afterEach(async () => {
     for (const n of open.notifiers.splice(0)) await n.stop();
     for (const r of open.receivers.splice(0)) await r.close();
-    for (const s of t.registry.subscriptions.list()) t.registry.subscriptions.delete(s.id);
+    for (const s of (await t.registry.subscriptions.list())) (await t.registry.subscriptions.delete(s.id));
   });
   afterAll(async () => {
     await t.close();
@@ -214,15 +214,15 @@ describe('webhook outbox across a restart', () => {
       const ev = await t.call('operator', 'POST', '/api/v1/events', eventBody(programId));
       await rx.waitFor(1);
       await first.stop(); // "crash" while the receiver has not answered
-      expect(t.registry.webhooks.count()).toBe(1);
+      expect(await t.registry.webhooks.count()).toBe(1);
       const file = t.registry.file;
       await t.app.close();
-      t.registry.close();
+      await t.registry.close();
 
       hang = false;
       const registry = openRegistry({ file });
       try {
-        expect(registry.webhooks.count()).toBe(1);
+        expect(await registry.webhooks.count()).toBe(1);
         const second = startNotifier({ registry, log: silentLogger(), ...FAST });
         await rx.waitFor(2);
         await second.idle();
@@ -233,7 +233,7 @@ describe('webhook outbox across a restart', () => {
         expect(second.stats()).toEqual({ delivered: 1, failed: 0, retries: 0, queueLength: 0 });
         await second.stop();
       } finally {
-        registry.close();
+        await registry.close();
       }
     } finally {
       await rx.close();

@@ -28,7 +28,7 @@ describe('enrolment API', () => {
     const created = await t.call('own', 'PUT', url(), { limits });
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ objectType: 'ENROLMENT', programID: programId, venID: OWN_VEN, siteId: OWN_SITE.id, timezone: 'Asia/Shanghai', assetIds: ['grid', 'bess'], limits });
-    const stored = t.registry.enrolments.get(programId, OWN_VEN);
+    const stored = (await t.registry.enrolments.get(programId, OWN_VEN));
     expect(parseEnrolment(stored?.body)).toMatchObject({ programId, siteId: OWN_SITE.id, limits });
 
     expect((await t.call('viewer', 'GET', url())).json()).toMatchObject({ limits });
@@ -39,11 +39,11 @@ describe('enrolment API', () => {
     const replaced = await t.call('operator', 'PUT', url(), { assetIds: ['bess'], limits: { maxShedKw: 80 } });
     expect(replaced.statusCode, replaced.body).toBe(200);
     expect(replaced.json()).toMatchObject({ assetIds: ['bess'], limits: { maxShedKw: 80 } });
-    expect(t.registry.enrolments.get(programId, OWN_VEN)?.createdMs).toBe(stored?.createdMs);
+    expect((await t.registry.enrolments.get(programId, OWN_VEN))?.createdMs).toBe(stored?.createdMs);
 
     const deleted = await t.call('own', 'DELETE', url());
     expect(deleted.statusCode).toBe(200);
-    expect(t.registry.enrolments.get(programId, OWN_VEN)).toBeNull();
+    expect(await t.registry.enrolments.get(programId, OWN_VEN)).toBeNull();
     expectProblem(await t.call('own', 'GET', url()), 404);
   });
 
@@ -63,7 +63,7 @@ describe('enrolment API', () => {
     const res = await t.call('operator', 'PUT', url(), body);
     const detail = expectProblem(res, 400);
     expect(detail).toContain(field);
-    expect(t.registry.enrolments.get(programId, OWN_VEN)).toBeNull();
+    expect(await t.registry.enrolments.get(programId, OWN_VEN)).toBeNull();
   });
 
   it('404 for an unknown ven or program; a site client cannot touch another ven (403)', async () => {
@@ -72,7 +72,7 @@ describe('enrolment API', () => {
     expectProblem(await t.call('other', 'PUT', url(), {}), 403);
     expectProblem(await t.call('viewer', 'PUT', url(), {}), 403);
     expectProblem(await t.call(null, 'PUT', url(), {}), 401);
-    expect(t.registry.enrolments.list()).toEqual([]);
+    expect(await t.registry.enrolments.list()).toEqual([]);
   });
 });
 
@@ -100,7 +100,7 @@ describe('opt-outs', () => {
     } finally {
       t.clock.nowMs = saved;
     }
-    expect(t.registry.enrolments.optOuts(eventId).map((o) => o.venId)).toEqual([OWN_VEN]);
+    expect((await t.registry.enrolments.optOuts(eventId)).map((o) => o.venId)).toEqual([OWN_VEN]);
   });
 
   it('404 for an event that does not reach the ven', async () => {
@@ -110,8 +110,8 @@ describe('opt-outs', () => {
   });
 
   it('a GROUP event reaches the vens whose targets name the group', async () => {
-    const ven = t.registry.vens.get(OWN_VEN);
-    t.registry.vens.update(OWN_VEN, { ...ven?.body, targets: [{ type: 'GROUP', values: ['east'] }] }, t.clock.nowMs);
+    const ven = (await t.registry.vens.get(OWN_VEN));
+    await t.registry.vens.update(OWN_VEN, { ...ven?.body, targets: [{ type: 'GROUP', values: ['east'] }] }, t.clock.nowMs);
     const e = await t.call('operator', 'POST', '/api/v1/events', eventBody(programId, { targets: [{ type: 'GROUP', values: ['east'] }] }));
     const path = `/api/v1/events/${(e.json() as { id: string }).id}/opt-outs`;
     expect((await t.call('own', 'POST', path, { venID: OWN_VEN })).statusCode).toBe(201);

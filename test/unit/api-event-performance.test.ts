@@ -61,7 +61,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vpp-perf-'));
   registry = openRegistry({ dataDir: dir, nowMs: () => clock.nowMs });
   store = await openStore({ kind: 'sqlite', dataDir: dir });
-  seedVens(registry, [OWN_SITE, OTHER_SITE], START - DAY);
+  await seedVens(registry, [OWN_SITE, OTHER_SITE], START - DAY);
   app = await buildApp({ version: 'test', sites: () => [OWN_SITE, OTHER_SITE].map((site) => ({ site, state: null })), store, adapters: () => [], nowMs: () => clock.nowMs, registry });
   const roles = { operator: { role: 'operator' }, own: { role: 'site', siteId: OWN_SITE.id }, other: { role: 'site', siteId: OTHER_SITE.id } } as const;
   for (const [name, input] of Object.entries(roles)) {
@@ -73,7 +73,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app.close();
-  registry.close();
+  await registry.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

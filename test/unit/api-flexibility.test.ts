@@ -59,7 +59,7 @@ beforeAll(async () => {
   await store.flush();
 });
 afterAll(async () => {
-  registry.close();
+  await registry.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   clients.viewer = await registry.clients.add({ role: 'viewer' });
   clients.own = await registry.clients.add({ role: 'site', siteId: MODE_SITE.id });
   clients.other = await registry.clients.add({ role: 'site', siteId: OTHER.id });
-  const modes = createModeTable([MODE_SITE, OTHER], registry.modes);
+  const modes = (await createModeTable([MODE_SITE, OTHER], registry.modes));
   app = await buildApp({ version: 'test', sites: () => [], store, adapters: () => [], nowMs: () => T0, registry, modes });
   for (const [name, c] of Object.entries(clients)) {
     if (c === undefined) continue;
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  registry?.close();
+  await registry?.close();
   await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -62,24 +62,24 @@ describe('mode routes behind the auth guard', () => {
     const res = await put(who, `/api/v1/sites/${MODE_SITE.id}/mode`, shadow);
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(registry.modes.history({ siteId: MODE_SITE.id })).toEqual([]);
+    expect(await registry.modes.history({ siteId: MODE_SITE.id })).toEqual([]);
   });
 
   it('a site client sets its own site; the change records its client id and reason', async () => {
     const res = await put('own', `/api/v1/sites/${MODE_SITE.id}/assets/bess/mode`, shadow);
     expect(res.statusCode).toBe(200);
-    const [last] = registry.modes.history({ siteId: MODE_SITE.id });
+    const [last] = (await registry.modes.history({ siteId: MODE_SITE.id }));
     expect(last).toMatchObject({ assetId: 'bess', mode: 'shadow', who: clients.own?.clientId, why: 'commissioning' });
   });
 
   it('an operator hits the kill switch; a new controller built on the reopened registry starts with it', async () => {
     const res = await put('operator', `/api/v1/sites/${OTHER.id}/mode`, { mode: 'off', reason: 'transformer maintenance' });
     expect(res.statusCode).toBe(200);
-    registry.close();
+    await registry.close();
     registry = openRegistry({ dataDir: dir });
-    const table = createModeTable([MODE_SITE, OTHER], registry.modes);
+    const table = (await createModeTable([MODE_SITE, OTHER], registry.modes));
     expect(table.effective(OTHER.id, 'bess').mode).toBe('off');
     expect(table.effective(MODE_SITE.id, 'bess').mode).toBe('shadow');
-    expect(registry.modes.history({ siteId: OTHER.id })[0]?.who).toBe(clients.operator?.clientId);
+    expect((await registry.modes.history({ siteId: OTHER.id }))[0]?.who).toBe(clients.operator?.clientId);
   });
 });

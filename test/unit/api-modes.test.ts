@@ -60,7 +60,7 @@ describe('mode routes', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json().detail).toContain(field);
-    expect(table.view('plant-1')?.changes).toEqual([]);
+    expect((await table.view('plant-1'))?.changes).toEqual([]);
   });
 
   it('refuses manual on a meter with 400 naming the asset', async () => {

@@ -35,7 +35,7 @@ interface Fixture {
 
 async function fixture(): Promise<Fixture> {
   n += 1;
-  seedVens(t.registry, [OWN_SITE, OTHER_SITE], t.clock.nowMs); // a DELETE case may have removed the ven
+  await seedVens(t.registry, [OWN_SITE, OTHER_SITE], t.clock.nowMs); // a DELETE case may have removed the ven
   const targets = [{ type: 'VEN_NAME', values: [OWN_SITE.id] }];
   const p = await t.call('operator', 'POST', '/api/v1/programs', { programName: `authz-${n}`, targets });
   const programId = (p.json() as { id: string }).id;
@@ -160,15 +160,15 @@ describe('enrolment, opt-out and allocation routes: authorisation matrix', () =>
   it.each(EXT_CASES)('%s as %s', async (_route, _name, route, who, status) => {
     const f = await fixture();
     const limits = { maxEventsPerDay: 2 };
-    t.registry.enrolments.put(f.programId, OWN_VEN, { programId: f.programId, siteId: OWN_SITE.id, timezone: OWN_SITE.timezone, assetIds: [], limits, createdAtMs: t.clock.nowMs, modifiedAtMs: t.clock.nowMs }, t.clock.nowMs);
-    const before = t.registry.enrolments.get(f.programId, OWN_VEN);
+    await t.registry.enrolments.put(f.programId, OWN_VEN, { programId: f.programId, siteId: OWN_SITE.id, timezone: OWN_SITE.timezone, assetIds: [], limits, createdAtMs: t.clock.nowMs, modifiedAtMs: t.clock.nowMs }, t.clock.nowMs);
+    const before = (await t.registry.enrolments.get(f.programId, OWN_VEN));
     const res = await t.call(who, route.method, `/api/v1${route.url(f)}`, route.body?.(f));
     if (status >= 400) {
       expectProblem(res, status);
       if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
       // A refused write changes nothing.
-      expect(t.registry.enrolments.get(f.programId, OWN_VEN)).toEqual(before);
-      expect(t.registry.enrolments.optOuts(f.eventId)).toEqual([]);
+      expect(await t.registry.enrolments.get(f.programId, OWN_VEN)).toEqual(before);
+      expect(await t.registry.enrolments.optOuts(f.eventId)).toEqual([]);
       return;
     }
     expect(res.statusCode, res.body).toBe(status);
@@ -181,7 +181,7 @@ describe('enrolment, opt-out and allocation routes: authorisation matrix', () =>
 
   it("a site client's lists hold only its own enrolments and opt-outs", async () => {
     const f = await fixture();
-    t.registry.enrolments.put(f.programId, OWN_VEN, { programId: f.programId, siteId: OWN_SITE.id, timezone: OWN_SITE.timezone, assetIds: [], limits: {}, createdAtMs: t.clock.nowMs, modifiedAtMs: t.clock.nowMs }, t.clock.nowMs);
+    await t.registry.enrolments.put(f.programId, OWN_VEN, { programId: f.programId, siteId: OWN_SITE.id, timezone: OWN_SITE.timezone, assetIds: [], limits: {}, createdAtMs: t.clock.nowMs, modifiedAtMs: t.clock.nowMs }, t.clock.nowMs);
     expect((await t.call('other', 'GET', `/api/v1/programs/${f.programId}/enrolments`)).json()).toEqual([]);
     expect((await t.call('own', 'GET', `/api/v1/programs/${f.programId}/enrolments`)).json()).toHaveLength(1);
   });

@@ -27,10 +27,10 @@ interface Tally {
   created: number;
 }
 
-async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody[], count: () => number, adjust: (b: FuzzBody) => string = (b) => b.json, who: 'operator' | 'own' = 'operator'): Promise<Tally> {
+async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody[], count: () => Promise<number>, adjust: (b: FuzzBody) => string = (b) => b.json, who: 'operator' | 'own' = 'operator'): Promise<Tally> {
   const tally: Tally = { byStatus: new Map(), created: 0 };
   for (const [i, b] of bodies.entries()) {
-    const before = count();
+    const before = await count();
     const res = await t.call(who, 'POST', url, adjust(b));
     const where = `body ${i} (${b.mutation}): ${b.json.slice(0, 300)}\n-> ${res.statusCode} ${res.body.slice(0, 300)}`;
     tally.byStatus.set(res.statusCode, (tally.byStatus.get(res.statusCode) ?? 0) + 1);
@@ -39,11 +39,11 @@ async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody
       tally.created += 1;
       expect(b.specValid, where).toBe(true);
       expectOpenAdr(kind, res.json());
-      expect(count(), where).toBe(before + 1);
+      expect(await count(), where).toBe(before + 1);
     } else {
       expect([400, 409], where).toContain(res.statusCode);
       expect(res.headers['content-type'], where).toMatch(/^application\/problem\+json/);
-      expect(count(), where).toBe(before);
+      expect(await count(), where).toBe(before);
     }
   }
   return tally;
@@ -51,16 +51,16 @@ async function postAll(kind: OpenAdrKind, url: string, bodies: readonly FuzzBody
 
 describe('fuzzed OpenADR bodies', () => {
   it('1,000 program bodies: no 500, no partial write, everything stored validates', async () => {
-    const before = t.registry.programs.count();
+    const before = await t.registry.programs.count();
     const tally = await postAll('program', '/api/v1/programs', sampleFuzzBodies('program', 1000), () => t.registry.programs.count());
-    expect(t.registry.programs.count()).toBe(before + tally.created);
+    expect(await t.registry.programs.count()).toBe(before + tally.created);
     expect(tally.created).toBeGreaterThan(50);
-    for (const r of t.registry.programs.list({ includeHidden: true })) expect(validateOpenAdr('program', r.body, 'returned'), r.id).toEqual([]);
+    for (const r of (await t.registry.programs.list({ includeHidden: true }))) expect(validateOpenAdr('program', r.body, 'returned'), r.id).toEqual([]);
     console.info('programs by status', Object.fromEntries(tally.byStatus));
   }, 120_000);
 
   it('1,000 event bodies (programID pointed at a real program): no 500, no partial write', async () => {
-    const before = t.registry.events.count();
+    const before = await t.registry.events.count();
     // With a random programID nearly every body would stop at the program check; aim them at a
     // real one (only where the body has a string programID, so a mutation there stays).
     const aim = (b: FuzzBody): string => {
@@ -69,8 +69,8 @@ describe('fuzzed OpenADR bodies', () => {
       return JSON.stringify({ ...body, programID: programId });
     };
     const tally = await postAll('event', '/api/v1/events', sampleFuzzBodies('event', 1000), () => t.registry.events.count(), aim);
-    expect(t.registry.events.count()).toBe(before + tally.created);
-    for (const r of t.registry.events.list({ includeHidden: true })) expect(validateOpenAdr('event', r.body, 'returned'), r.id).toEqual([]);
+    expect(await t.registry.events.count()).toBe(before + tally.created);
+    for (const r of (await t.registry.events.list({ includeHidden: true }))) expect(validateOpenAdr('event', r.body, 'returned'), r.id).toEqual([]);
     console.info('events by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
   }, 120_000);
 
@@ -101,11 +101,11 @@ describe('fuzzed OpenADR bodies', () => {
       const problems = validateOpenAdr('event', body);
       return { kind: 'event', mutation: 'none', body, json: JSON.stringify(body), specValid: problems.length === 0, problems };
     });
-    const before = t.registry.events.count();
+    const before = await t.registry.events.count();
     const tally = await postAll('event', '/api/v1/events', bodies, () => t.registry.events.count());
-    expect(t.registry.events.count()).toBe(before + tally.created);
+    expect(await t.registry.events.count()).toBe(before + tally.created);
     expect(tally.created).toBeGreaterThan(50);
-    for (const r of t.registry.events.list({ includeHidden: true })) expect(validateOpenAdr('event', r.body, 'returned'), r.id).toEqual([]);
+    for (const r of (await t.registry.events.list({ includeHidden: true }))) expect(validateOpenAdr('event', r.body, 'returned'), r.id).toEqual([]);
     console.info('controller events by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
   }, 120_000);
 
@@ -128,11 +128,11 @@ describe('fuzzed OpenADR bodies', () => {
     const ev = await t.call('operator', 'POST', '/api/v1/events', eventBody(programId));
     expect(ev.statusCode, ev.body).toBe(201);
     const aim = aimAt({ programID: programId, eventID: (ev.json() as { id: string }).id, clientName: OWN_SITE.id });
-    const before = t.registry.reports.count();
+    const before = await t.registry.reports.count();
     const tally = await postAll('report', '/api/v1/reports', sampleFuzzBodies('report', 1000), () => t.registry.reports.count(), aim, 'own');
-    expect(t.registry.reports.count()).toBe(before + tally.created);
+    expect(await t.registry.reports.count()).toBe(before + tally.created);
     expect(tally.created).toBeGreaterThan(50);
-    for (const r of t.registry.reports.list()) {
+    for (const r of (await t.registry.reports.list())) {
       expect(validateOpenAdr('report', r.body, 'returned'), r.id).toEqual([]);
       expect(r.ownerVenId).toBe(OWN_SITE.id);
     }
@@ -140,14 +140,14 @@ describe('fuzzed OpenADR bodies', () => {
   }, 180_000);
 
   it('1,000 subscription bodies (programID aimed at a real program): no 500, no partial write, each stored one has its secret', async () => {
-    const before = t.registry.subscriptions.count();
+    const before = await t.registry.subscriptions.count();
     const tally = await postAll('subscription', '/api/v1/subscriptions', sampleFuzzBodies('subscription', 1000), () => t.registry.subscriptions.count(), aimAt({ programID: programId }));
-    expect(t.registry.subscriptions.count()).toBe(before + tally.created);
+    expect(await t.registry.subscriptions.count()).toBe(before + tally.created);
     expect(tally.created).toBeGreaterThan(50);
-    for (const r of t.registry.subscriptions.list()) {
+    for (const r of (await t.registry.subscriptions.list())) {
       expect(validateOpenAdr('subscription', r.body, 'returned'), r.id).toEqual([]);
       expect(r.body).not.toHaveProperty('signingSecret');
-      expect(t.registry.subscriptions.signingSecret(r.id), r.id).toMatch(/^whsec_/);
+      expect(await t.registry.subscriptions.signingSecret(r.id), r.id).toMatch(/^whsec_/);
     }
     console.info('subscriptions by status', Object.fromEntries(tally.byStatus), 'created', tally.created);
   }, 180_000);

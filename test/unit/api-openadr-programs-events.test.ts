@@ -55,7 +55,7 @@ describe('programs', () => {
     expect(del.statusCode).toBe(200);
     expectOpenAdr('program', del.json());
     expectProblem(await t.call('viewer', 'GET', `/api/v1/programs/${id}`), 404);
-    expect(t.registry.programs.count()).toBe(0);
+    expect(await t.registry.programs.count()).toBe(0);
   });
 
   it('answers 404 problem+json for unknown ids on every method', async () => {
@@ -67,7 +67,7 @@ describe('programs', () => {
   it('refuses a duplicate programName with 409 and stores nothing more', async () => {
     await newProgram();
     expectProblem(await t.call('operator', 'POST', '/api/v1/programs', PROGRAM), 409);
-    expect(t.registry.programs.count()).toBe(1);
+    expect(await t.registry.programs.count()).toBe(1);
   });
 
   it.each([
@@ -79,12 +79,12 @@ describe('programs', () => {
   ])('400 naming the field for %s, nothing stored', async (_name, body, field) => {
     const detail = expectProblem(await t.call('operator', 'POST', '/api/v1/programs', body), 400);
     expect(detail).toContain(field);
-    expect(t.registry.programs.count()).toBe(0);
+    expect(await t.registry.programs.count()).toBe(0);
   });
 
   it('400 for a body that is not JSON', async () => {
     expectProblem(await t.call('operator', 'POST', '/api/v1/programs', '{"programName": '), 400);
-    expect(t.registry.programs.count()).toBe(0);
+    expect(await t.registry.programs.count()).toBe(0);
   });
 
   it('paginates with skip and limit (0..50, default 50) in creation order', async () => {
@@ -121,7 +121,7 @@ describe('programs', () => {
     expectProblem(await t.call('operator', 'DELETE', `/api/v1/programs/${pid}`), 409);
     t.clock.nowMs = T_START + 3 * 3_600_000;
     expect((await t.call('operator', 'DELETE', `/api/v1/programs/${pid}`)).statusCode).toBe(200);
-    expect(t.registry.events.count()).toBe(0);
+    expect(await t.registry.events.count()).toBe(0);
   });
 });
 
@@ -163,7 +163,7 @@ describe('events', () => {
   ])('400 naming the field for %s, nothing stored', async (_name, overrides, field) => {
     const detail = expectProblem(await t.call('operator', 'POST', '/api/v1/events', eventBody(pid, overrides)), 400);
     expect(detail).toContain(field);
-    expect(t.registry.events.count()).toBe(0);
+    expect(await t.registry.events.count()).toBe(0);
   });
 
   it('filters by programID and by target, and a site client sees only what targets it', async () => {
@@ -212,7 +212,7 @@ describe('events', () => {
     const del = await t.call('operator', 'DELETE', `/api/v1/events/${pending.id as string}`);
     expect(del.statusCode).toBe(200);
     expectOpenAdr('event', del.json());
-    expect(t.registry.events.get(pending.id as string)).toBeNull();
+    expect(await t.registry.events.get(pending.id as string)).toBeNull();
 
     const running = await newEvent(pid);
     const id = running.id as string;
@@ -220,7 +220,7 @@ describe('events', () => {
     const cancel = await t.call('operator', 'DELETE', `/api/v1/events/${id}`);
     expect(cancel.statusCode).toBe(200);
     expect(cancel.json()).toEqual(running);
-    expect(t.registry.events.get(id)?.cancelledMs).toBe(t.clock.nowMs);
+    expect((await t.registry.events.get(id))?.cancelledMs).toBe(t.clock.nowMs);
     expectProblem(await t.call('viewer', 'GET', `/api/v1/events/${id}`), 404);
     expect((await t.call('viewer', 'GET', '/api/v1/events')).json()).toEqual([]);
     expectProblem(await t.call('operator', 'DELETE', `/api/v1/events/${id}`), 404);

@@ -33,7 +33,7 @@ describe('reports', () => {
     expect(r).toMatchObject({ objectType: 'REPORT', clientName: OWN_SITE.id, programID: programId, eventID: eventId, createdDateTime: '2025-07-15T03:00:00Z' });
     expect(r.id).not.toBe('mine');
     const id = r.id as string;
-    expect(t.registry.reports.get(id)?.ownerVenId).toBe(OWN_SITE.id);
+    expect((await t.registry.reports.get(id))?.ownerVenId).toBe(OWN_SITE.id);
 
     for (const who of ['operator', 'viewer', 'own'] as const) {
       const one = await t.call(who, 'GET', `/api/v1/reports/${id}`);
@@ -61,7 +61,7 @@ describe('reports', () => {
     const del = await t.call('own', 'DELETE', `/api/v1/reports/${id}`);
     expect(del.statusCode).toBe(200);
     expectOpenAdr('report', del.json());
-    expect(t.registry.reports.count()).toBe(0);
+    expect(await t.registry.reports.count()).toBe(0);
   });
 
   it('only a VEN writes reports, and only as itself', async () => {
@@ -71,7 +71,7 @@ describe('reports', () => {
     expect(detail).toContain('clientName');
     // The event is addressed to plant-1 only: plant-2 cannot report on it, even as itself.
     expect(expectProblem(await t.call('other', 'POST', '/api/v1/reports', reportBody(programId, eventId, OTHER_SITE.id)), 400)).toContain('eventID');
-    expect(t.registry.reports.count()).toBe(0);
+    expect(await t.registry.reports.count()).toBe(0);
   });
 
   it.each([
@@ -83,7 +83,7 @@ describe('reports', () => {
   ])('400 naming the field for %s, nothing stored', async (_name, build, field) => {
     const detail = expectProblem(await t.call('own', 'POST', '/api/v1/reports', build(programId, eventId)), 400);
     expect(detail).toContain(field);
-    expect(t.registry.reports.count()).toBe(0);
+    expect(await t.registry.reports.count()).toBe(0);
   });
 
   it('refuses an event of another program', async () => {
@@ -101,7 +101,7 @@ describe('subscriptions', () => {
     expectOpenAdr('subscription', s);
     expect(s.signingSecret).toMatch(/^whsec_[0-9a-f]{64}$/);
     const id = s.id as string;
-    expect(t.registry.subscriptions.signingSecret(id)).toBe(s.signingSecret);
+    expect(await t.registry.subscriptions.signingSecret(id)).toBe(s.signingSecret);
     const { signingSecret: _secret, ...stored } = s;
 
     const one = await t.call('own', 'GET', `/api/v1/subscriptions/${id}`);
@@ -128,23 +128,23 @@ describe('subscriptions', () => {
     expect(put.statusCode, put.body).toBe(200);
     expectOpenAdr('subscription', put.json());
     expect(put.json()).toMatchObject({ id, modificationDateTime: '2025-07-15T03:01:00Z' });
-    expect(t.registry.subscriptions.signingSecret(id)).toBe(s.signingSecret);
+    expect(await t.registry.subscriptions.signingSecret(id)).toBe(s.signingSecret);
 
     expectProblem(await t.call('other', 'DELETE', `/api/v1/subscriptions/${id}`), 404);
     const del = await t.call('own', 'DELETE', `/api/v1/subscriptions/${id}`);
     expect(del.statusCode).toBe(200);
     expectOpenAdr('subscription', del.json());
-    expect(t.registry.subscriptions.count()).toBe(0);
-    expect(t.registry.subscriptions.signingSecret(id)).toBeNull();
+    expect(await t.registry.subscriptions.count()).toBe(0);
+    expect(await t.registry.subscriptions.signingSecret(id)).toBeNull();
   });
 
   it('an operator subscribes for anyone; a site only as itself', async () => {
     const op = await created('operator', '/api/v1/subscriptions', subscriptionBody(programId, 'https://ops.example/hook', { clientName: 'ops-dashboard' }), 'subscription');
-    expect(t.registry.subscriptions.get(op.id as string)?.ownerVenId).toBeNull();
+    expect((await t.registry.subscriptions.get(op.id as string))?.ownerVenId).toBeNull();
     expect(expectProblem(await t.call('other', 'POST', '/api/v1/subscriptions', subscriptionBody(programId)), 403)).toContain('clientName');
     expectProblem(await t.call('viewer', 'POST', '/api/v1/subscriptions', subscriptionBody(programId)), 403);
     expectProblem(await t.call(null, 'POST', '/api/v1/subscriptions', subscriptionBody(programId)), 401);
-    expect(t.registry.subscriptions.count()).toBe(1);
+    expect(await t.registry.subscriptions.count()).toBe(1);
   });
 
   it.each([
@@ -156,7 +156,7 @@ describe('subscriptions', () => {
   ])('400 naming the field for %s, nothing stored', async (_name, build, field) => {
     const detail = expectProblem(await t.call('own', 'POST', '/api/v1/subscriptions', build(programId)), 400);
     expect(detail).toContain(field);
-    expect(t.registry.subscriptions.count()).toBe(0);
+    expect(await t.registry.subscriptions.count()).toBe(0);
   });
 
   it('a site cannot subscribe to a program not addressed to it', async () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   retired = await registry.clients.add({ role: 'operator' });
 });
 afterAll(async () => {
-  registry.close();
+  await registry.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -170,7 +170,7 @@ describe('bearer tokens', () => {
     const token = await tokenOf(retired);
     const req = { method: 'POST' as const, url: '/api/v1/test/undeclared', headers: { authorization: `Bearer ${token}` } };
     expect((await app.inject(req)).statusCode).toBe(200);
-    registry.clients.disable(retired.clientId);
+    await registry.clients.disable(retired.clientId);
     expect((await app.inject(req)).statusCode).toBe(401);
     expect((await app.inject(form(creds(retired)))).json()).toMatchObject({ error: 'invalid_client' });
   });

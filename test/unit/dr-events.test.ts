@@ -27,30 +27,30 @@ function event(id: string, sites: readonly string[], startMs: number, durationS:
   };
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vpp-dr-events-'));
   registry = openRegistry({ dataDir: dir });
-  registry.programs.create({ id: 'p1', objectType: 'PROGRAM', createdDateTime: iso(T0 - 7_200_000), programName: 'peak' }, T0 - 7_200_000);
+  await registry.programs.create({ id: 'p1', objectType: 'PROGRAM', createdDateTime: iso(T0 - 7_200_000), programName: 'peak' }, T0 - 7_200_000);
   dr = startDrEvents({ events: registry.events, log, tickMs: 0, refreshMs: 5000 });
   seen = [];
   dr.changes$.subscribe((c) => seen.push(c));
   logLines.length = 0;
 });
 
-afterEach(() => {
+afterEach(async () => {
   dr.stop();
-  registry.close();
+  await registry.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('DR events in the runtime', () => {
-  it('reports pending, active and completed as time passes, with the named sites', () => {
-    registry.events.create(event('e1', ['plant-1', 'plant-2'], T0 + 10_000, 60), T0);
-    dr.poll(T0);
-    dr.poll(T0 + 5_000); // no change: nothing emitted
-    dr.poll(T0 + 10_000);
-    dr.poll(T0 + 69_999);
-    dr.poll(T0 + 70_000);
+  it('reports pending, active and completed as time passes, with the named sites', async () => {
+    await registry.events.create(event('e1', ['plant-1', 'plant-2'], T0 + 10_000, 60), T0);
+    await dr.poll(T0);
+    await dr.poll(T0 + 5_000); // no change: nothing emitted
+    await dr.poll(T0 + 10_000);
+    await dr.poll(T0 + 69_999);
+    await dr.poll(T0 + 70_000);
     expect(seen).toEqual([
       { eventId: 'e1', status: 'pending', atMs: T0, siteIds: ['plant-1', 'plant-2'] },
       { eventId: 'e1', status: 'active', atMs: T0 + 10_000, siteIds: ['plant-1', 'plant-2'] },
@@ -58,59 +58,59 @@ describe('DR events in the runtime', () => {
     ]);
   });
 
-  it('gives signals only to the targeted sites, only while active', () => {
-    registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 60, 280), T0);
-    dr.poll(T0);
+  it('gives signals only to the targeted sites, only while active', async () => {
+    await registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 60, 280), T0);
+    await dr.poll(T0);
     expect(dr.signals('plant-1', T0)).toEqual([]);
     expect(dr.signals('plant-1', T0 + 20_000)).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 280, eventId: 'e1' }]);
     expect(dr.signals('plant-2', T0 + 20_000)).toEqual([]);
     expect(dr.signals('plant-1', T0 + 70_000)).toEqual([]);
   });
 
-  it('re-reads the registry at once after markChanged, else only every refreshMs', () => {
-    dr.poll(T0);
-    registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 60), T0 + 1000);
-    dr.poll(T0 + 1000);
+  it('re-reads the registry at once after markChanged, else only every refreshMs', async () => {
+    await dr.poll(T0);
+    await registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 60), T0 + 1000);
+    await dr.poll(T0 + 1000);
     expect(dr.events()).toEqual([]);
     dr.markChanged();
-    dr.poll(T0 + 1001);
+    await dr.poll(T0 + 1001);
     expect(dr.events().map((e) => e.id)).toEqual(['e1']);
-    registry.events.create(event('e2', ['plant-2'], T0 + 10_000, 60), T0 + 2000);
-    dr.poll(T0 + 5000);
+    await registry.events.create(event('e2', ['plant-2'], T0 + 10_000, 60), T0 + 2000);
+    await dr.poll(T0 + 5000);
     expect(dr.events().map((e) => e.id)).toEqual(['e1']);
-    dr.poll(T0 + 6001);
+    await dr.poll(T0 + 6001);
     expect(dr.events().map((e) => e.id)).toEqual(['e1', 'e2']);
   });
 
-  it('a cancelled event stops: cancelled on the stream, no more signals', () => {
-    registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 600), T0);
-    dr.poll(T0 + 20_000);
+  it('a cancelled event stops: cancelled on the stream, no more signals', async () => {
+    await registry.events.create(event('e1', ['plant-1'], T0 + 10_000, 600), T0);
+    await dr.poll(T0 + 20_000);
     expect(dr.signals('plant-1', T0 + 20_000)).toHaveLength(1);
-    registry.events.cancel('e1', T0 + 30_000);
+    await registry.events.cancel('e1', T0 + 30_000);
     dr.markChanged();
-    dr.poll(T0 + 30_000);
+    await dr.poll(T0 + 30_000);
     expect(dr.signals('plant-1', T0 + 30_000)).toEqual([]);
     expect(seen.map((c) => c.status)).toEqual(['active', 'cancelled']);
     expect(seen[1]).toMatchObject({ eventId: 'e1', atMs: T0 + 30_000, siteIds: ['plant-1'] });
   });
 
-  it('a pending event deleted is reported cancelled', () => {
-    registry.events.create(event('e1', ['plant-1'], T0 + 60_000, 60), T0);
-    dr.poll(T0);
-    registry.events.delete('e1');
+  it('a pending event deleted is reported cancelled', async () => {
+    await registry.events.create(event('e1', ['plant-1'], T0 + 60_000, 60), T0);
+    await dr.poll(T0);
+    await registry.events.delete('e1');
     dr.markChanged();
-    dr.poll(T0 + 1000);
+    await dr.poll(T0 + 1000);
     expect(seen.map((c) => `${c.eventId}:${c.status}`)).toEqual(['e1:pending', 'e1:cancelled']);
   });
 
-  it('skips a stored event that does not map, logs it once, and keeps the others', () => {
+  it('skips a stored event that does not map, logs it once, and keeps the others', async () => {
     // Valid for the registry, not for the controller: a payload type it does not act on.
     const bad = { ...event('bad', ['plant-1'], T0 + 10_000, 60), intervals: [{ id: 0, payloads: [{ type: 'CURTAIL_PERCENT', values: [10] }] }] };
-    registry.events.create(bad, T0);
-    registry.events.create(event('good', ['plant-1'], T0 + 10_000, 60), T0);
-    dr.poll(T0 + 20_000);
+    await registry.events.create(bad, T0);
+    await registry.events.create(event('good', ['plant-1'], T0 + 10_000, 60), T0);
+    await dr.poll(T0 + 20_000);
     dr.markChanged();
-    dr.poll(T0 + 21_000);
+    await dr.poll(T0 + 21_000);
     expect(dr.events().map((e) => e.id)).toEqual(['good']);
     expect(dr.signals('plant-1', T0 + 20_000)).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 300, eventId: 'good' }]);
     const warnings = logLines.filter((l) => l.msg === 'stored DR event skipped: it does not map onto a DrEvent');
@@ -119,9 +119,9 @@ describe('DR events in the runtime', () => {
     expect(String(warnings[0]?.err)).toMatch(/intervals\[0\]\.payloads\[0\]\.type/);
   });
 
-  it('an event already over when first read is history: nothing emitted', () => {
-    registry.events.create(event('old', ['plant-1'], T0 - 600_000, 60), T0);
-    dr.poll(T0);
+  it('an event already over when first read is history: nothing emitted', async () => {
+    await registry.events.create(event('old', ['plant-1'], T0 - 600_000, 60), T0);
+    await dr.poll(T0);
     expect(seen).toEqual([]);
   });
 });

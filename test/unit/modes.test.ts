@@ -18,57 +18,47 @@ const site: Site = {
 
 const change = (over: Partial<ModeChange>): ModeChange => ({ siteId: 'plant', assetId: null, mode: 'auto', manualKw: null, who: 'test', why: 'because', atMs: T0, ...over });
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof VppError) return `${err.code}: ${err.message}`;
-    throw err;
-  }
-  return 'no error';
-}
-
 describe('mode table', () => {
-  it('defaults to auto, takes the config modes, and resolves an asset to its own mode else its site\u2019s', () => {
-    const t = createModeTable([{ ...site, mode: 'shadow', assets: site.assets.map((a) => (a.id === 'b2' ? { ...a, mode: 'off' as const } : a)) }], memoryModeLog());
+  it('defaults to auto, takes the config modes, and resolves an asset to its own mode else its site\u2019s', async () => {
+    const t = (await createModeTable([{ ...site, mode: 'shadow', assets: site.assets.map((a) => (a.id === 'b2' ? { ...a, mode: 'off' as const } : a)) }], memoryModeLog()));
     expect(t.siteMode('plant')).toEqual({ mode: 'shadow', manualKw: null });
     expect(t.effective('plant', 'b1')).toEqual({ mode: 'shadow', manualKw: null, source: 'site' });
     expect(t.effective('plant', 'b2')).toEqual({ mode: 'off', manualKw: null, source: 'asset' });
-    expect(createModeTable([site], memoryModeLog()).effective('plant', 'b1').mode).toBe('auto');
+    expect((await createModeTable([site], memoryModeLog())).effective('plant', 'b1').mode).toBe('auto');
   });
 
-  it('applies asset changes over the site mode; a site change clears the asset modes', () => {
+  it('applies asset changes over the site mode; a site change clears the asset modes', async () => {
     const log = memoryModeLog();
-    const t = createModeTable([site], log);
-    t.setMode(change({ assetId: 'b1', mode: 'manual', manualKw: -50, atMs: T0 + 1 }));
+    const t = (await createModeTable([site], log));
+    await t.setMode(change({ assetId: 'b1', mode: 'manual', manualKw: -50, atMs: T0 + 1 }));
     expect(t.effective('plant', 'b1')).toEqual({ mode: 'manual', manualKw: -50, source: 'asset' });
     expect(t.effective('plant', 'b2')).toEqual({ mode: 'auto', manualKw: null, source: 'site' });
-    t.setMode(change({ mode: 'off', why: '  storm warning ', atMs: T0 + 2 }));
+    await t.setMode(change({ mode: 'off', why: '  storm warning ', atMs: T0 + 2 }));
     expect(t.effective('plant', 'b1')).toEqual({ mode: 'off', manualKw: null, source: 'site' });
-    const view = t.view('plant');
+    const view = await t.view('plant');
     expect(view?.assets.map((a) => `${a.assetId}:${a.mode}:${a.source}`)).toEqual(['grid:off:site', 'b1:off:site', 'b2:off:site']);
     // Newest first, reason trimmed as recorded.
     expect(view?.changes.map((c) => [c.mode, c.why])).toEqual([['off', 'storm warning'], ['manual', 'because']]);
-    expect(t.view('nowhere')).toBeUndefined();
+    expect(await t.view('nowhere')).toBeUndefined();
   });
 
-  it('rebuilds from the log at start, so a kill switch survives a restart (log over config)', () => {
+  it('rebuilds from the log at start, so a kill switch survives a restart (log over config)', async () => {
     const log = memoryModeLog();
-    createModeTable([site], log).setMode(change({ mode: 'off', who: 'ops-1', why: 'fire drill' }));
-    createModeTable([site], log).setMode(change({ assetId: 'b2', mode: 'shadow', atMs: T0 + 5 }));
-    const restarted = createModeTable([{ ...site, mode: 'auto' }], log);
+    await (await createModeTable([site], log)).setMode(change({ mode: 'off', who: 'ops-1', why: 'fire drill' }));
+    await (await createModeTable([site], log)).setMode(change({ assetId: 'b2', mode: 'shadow', atMs: T0 + 5 }));
+    const restarted = (await createModeTable([{ ...site, mode: 'auto' }], log));
     expect(restarted.effective('plant', 'b1')).toEqual({ mode: 'off', manualKw: null, source: 'site' });
     expect(restarted.effective('plant', 'b2').mode).toBe('shadow');
     // An entry for a site no longer configured is skipped, not fatal.
-    log.append(change({ siteId: 'gone' }));
-    expect(createModeTable([site], log).siteMode('plant').mode).toBe('off');
+    await log.append(change({ siteId: 'gone' }));
+    expect((await createModeTable([site], log)).siteMode('plant').mode).toBe('off');
   });
 
-  it('memoryModeLog answers newest first, by site, with a limit', () => {
+  it('memoryModeLog answers newest first, by site, with a limit', async () => {
     const log = memoryModeLog([change({ atMs: 3 }), change({ atMs: 1, siteId: 'other' }), change({ atMs: 2 })]);
-    log.append(change({ atMs: 4, mode: 'off' }));
-    expect(log.history().map((c) => c.atMs)).toEqual([4, 3, 2, 1]);
-    expect(log.history({ siteId: 'plant', limit: 2 }).map((c) => c.atMs)).toEqual([4, 3]);
+    await log.append(change({ atMs: 4, mode: 'off' }));
+    expect((await log.history()).map((c) => c.atMs)).toEqual([4, 3, 2, 1]);
+    expect((await log.history({ siteId: 'plant', limit: 2 })).map((c) => c.atMs)).toEqual([4, 3]);
   });
 
   it.each([
@@ -81,10 +71,12 @@ describe('mode table', () => {
     [change({ why: '   ' }), 'MODE_INVALID: why: a reason is required, got an empty one'],
     [change({ mode: 'turbo' as never }), 'MODE_INVALID: mode: must be one of auto, shadow, manual, off, got "turbo"'],
     [change({ assetId: 'grid', mode: 'manual', manualKw: 1 }), "MODE_INVALID: assetId: manual needs a battery, 'grid' is a meter"],
-  ])('refuses %o naming the field, and records nothing', (c, expected) => {
+  ])('refuses %o naming the field, and records nothing', async (c, expected) => {
     const log = memoryModeLog();
-    expect(codeOf(() => createModeTable([site], log).setMode(c))).toBe(expected);
-    expect(log.history()).toEqual([]);
+    const table = await createModeTable([site], log);
+    const refused = await table.setMode(c).then(() => 'no error', (err: unknown) => (err instanceof VppError ? `${err.code}: ${err.message}` : String(err)));
+    expect(refused).toBe(expected);
+    expect(await log.history()).toEqual([]);
   });
 });
 
@@ -132,7 +124,7 @@ const modesOf = (m: Record<string, EffectiveMode>) => new Map(Object.entries(m))
 const AUTO: EffectiveMode = { mode: 'auto', manualKw: null, source: 'site' };
 
 describe('planModes: what each mode makes of the controller\u2019s output', () => {
-  it('writes auto, records shadow with its prefix, writes nothing for off', () => {
+  it('writes auto, records shadow with its prefix, writes nothing for off', async () => {
     const plan = planModes({
       site,
       state: state(350, [battery('b1', 0, 50), battery('b2', 0, 50)]),
@@ -147,7 +139,7 @@ describe('planModes: what each mode makes of the controller\u2019s output', () =
     expect(off.write).toEqual([]);
   });
 
-  it('cuts a manual setpoint by the import limit counting the auto battery\u2019s setpoint, and says so', () => {
+  it('cuts a manual setpoint by the import limit counting the auto battery\u2019s setpoint, and says so', async () => {
     // Grid 300 with both idle; b2 (auto) is told +60: b1 may charge at most 400 - 300 - 60 = 40.
     const plan = planModes({
       site,
@@ -163,7 +155,7 @@ describe('planModes: what each mode makes of the controller\u2019s output', () =
     ]);
   });
 
-  it('splits a site manual setpoint by energy left, then guards each share (SoC floor)', () => {
+  it('splits a site manual setpoint by energy left, then guards each share (SoC floor)', async () => {
     const manual: EffectiveMode = { mode: 'manual', manualKw: -90, source: 'site' };
     const plan = planModes({
       site: { ...site, gridExportLimitKw: undefined },
@@ -178,7 +170,7 @@ describe('planModes: what each mode makes of the controller\u2019s output', () =
     expect(plan.write[1]?.reason).toBe('manual: site setpoint -90.0 kW, share -90.0 kW');
   });
 
-  it('writes no manual setpoint without a good grid reading or battery reading', () => {
+  it('writes no manual setpoint without a good grid reading or battery reading', async () => {
     const manual: EffectiveMode = { mode: 'manual', manualKw: -50, source: 'asset' };
     const noMeter = planModes({ site, state: state(null, [battery('b1', 0, 50)]), nowMs: T0, modes: modesOf({ b1: manual }), autoSetpoints: [], shadowSetpoints: [] });
     expect(noMeter.write).toEqual([]);

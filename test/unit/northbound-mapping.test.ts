@@ -33,26 +33,26 @@ describe('north-bound mirror: upstream programs and events -> local registry', (
   let registry: Registry;
   const opts = (nowMs: number, more: Partial<MirrorOptions> = {}): MirrorOptions => ({ vtnUrl: VTN, siteIds: SITES, nowMs, programNames: null, historyBeforeMs: T0, ...more });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vpp-nb-unit-'));
     registry = openRegistry({ dataDir: dir, nowMs: () => T0 });
-    seedVens(registry, [OWN_SITE, OTHER_SITE], T0);
+    await seedVens(registry, [OWN_SITE, OTHER_SITE], T0);
   });
-  afterEach(() => {
-    registry.close();
+  afterEach(async () => {
+    await registry.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates a tagged program and an event targeting our sites with the upstream window and payload; a repeat creates nothing', () => {
-    const first = mirror(registry, [upProgram()], [upEvent('E1')], opts(T0));
+  it('creates a tagged program and an event targeting our sites with the upstream window and payload; a repeat creates nothing', async () => {
+    const first = (await mirror(registry, [upProgram()], [upEvent('E1')], opts(T0)));
     expect(first.created).toEqual([localId('P1'), localId('E1')]);
     expect(first.skipped).toEqual([]);
-    const program = registry.programs.get(localId('P1'));
+    const program = (await registry.programs.get(localId('P1')));
     expect(program?.body['programName']).toBe('utility-peak');
     expect(program?.body['targets']).toEqual([{ type: 'VEN_NAME', values: SITES }]);
     expect(tagOf(program?.body ?? {}, VTN)?.id).toBe('P1');
 
-    const local = registry.events.get(localId('E1'));
+    const local = (await registry.events.get(localId('E1')));
     expect(local).not.toBeNull();
     expect(validateOpenAdr('event', local?.body, 'returned')).toEqual([]);
     const ev = fromOpenAdrEvent(local?.body);
@@ -61,40 +61,40 @@ describe('north-bound mirror: upstream programs and events -> local registry', (
     expect(ev.intervals).toMatchObject([{ startMs: Date.parse('2025-07-15T05:00:00Z'), durationS: 3600, signals: [{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 450 }] }]);
     expect(tagOf(local?.body ?? {}, VTN)).toMatchObject({ id: 'E1', programID: 'P1' });
 
-    const again = mirror(registry, [upProgram()], [upEvent('E1')], opts(T0 + 1000));
+    const again = (await mirror(registry, [upProgram()], [upEvent('E1')], opts(T0 + 1000)));
     expect(again).toEqual({ created: [], updated: [], cancelled: [], deleted: [], skipped: [] });
-    expect(registry.events.count()).toBe(1);
-    expect(registry.programs.count()).toBe(1);
+    expect(await registry.events.count()).toBe(1);
+    expect(await registry.programs.count()).toBe(1);
   });
 
-  it('mirrors an upstream update in place, keeping the id', () => {
-    mirror(registry, [upProgram()], [upEvent('E1')], opts(T0));
+  it('mirrors an upstream update in place, keeping the id', async () => {
+    await mirror(registry, [upProgram()], [upEvent('E1')], opts(T0));
     const changed = upEvent('E1', { intervals: [{ id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [300] }] }] });
-    const r = mirror(registry, [upProgram()], [changed], opts(T0 + 1000));
+    const r = (await mirror(registry, [upProgram()], [changed], opts(T0 + 1000)));
     expect(r.updated).toEqual([localId('E1')]);
-    expect(fromOpenAdrEvent(registry.events.get(localId('E1'))?.body).intervals[0]?.signals).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 300 }]);
+    expect(fromOpenAdrEvent((await registry.events.get(localId('E1')))?.body).intervals[0]?.signals).toEqual([{ type: 'IMPORT_CAPACITY_LIMIT', valueKw: 300 }]);
     // A changed site mapping (config northbound.sites) re-targets the mirrors.
-    const remapped = mirror(registry, [upProgram()], [changed], opts(T0 + 2000, { siteIds: [OWN_SITE.id] }));
+    const remapped = (await mirror(registry, [upProgram()], [changed], opts(T0 + 2000, { siteIds: [OWN_SITE.id] })));
     expect(remapped.updated).toEqual([localId('P1'), localId('E1')]);
-    expect(fromOpenAdrEvent(registry.events.get(localId('E1'))?.body).targets).toEqual([{ type: 'VEN_NAME', values: [OWN_SITE.id] }]);
+    expect(fromOpenAdrEvent((await registry.events.get(localId('E1')))?.body).targets).toEqual([{ type: 'VEN_NAME', values: [OWN_SITE.id] }]);
   });
 
-  it('an event gone upstream is deleted while pending, cancelled from now while running, kept once completed', () => {
-    mirror(registry, [upProgram()], [upEvent('E1'), upEvent('E2', { intervalPeriod: { start: '2025-07-15T02:00:00Z', duration: 'PT2H' } }), upEvent('E3', { intervalPeriod: { start: '2025-07-15T02:50:00Z', duration: 'PT5M' } })], opts(T0 - 20 * 60_000, { historyBeforeMs: T0 - 20 * 60_000 }));
-    expect(registry.events.count()).toBe(3);
+  it('an event gone upstream is deleted while pending, cancelled from now while running, kept once completed', async () => {
+    await mirror(registry, [upProgram()], [upEvent('E1'), upEvent('E2', { intervalPeriod: { start: '2025-07-15T02:00:00Z', duration: 'PT2H' } }), upEvent('E3', { intervalPeriod: { start: '2025-07-15T02:50:00Z', duration: 'PT5M' } })], opts(T0 - 20 * 60_000, { historyBeforeMs: T0 - 20 * 60_000 }));
+    expect(await registry.events.count()).toBe(3);
     const now = T0; // E1 pending, E2 active, E3 completed
-    const r = mirror(registry, [upProgram()], [], opts(now));
+    const r = (await mirror(registry, [upProgram()], [], opts(now)));
     expect(r.deleted).toEqual([localId('E1')]);
     expect(r.cancelled).toEqual([localId('E2')]);
-    expect(registry.events.get(localId('E1'))).toBeNull();
-    expect(registry.events.get(localId('E2'))?.cancelledMs).toBe(now);
-    const e3 = registry.events.get(localId('E3'));
+    expect(await registry.events.get(localId('E1'))).toBeNull();
+    expect((await registry.events.get(localId('E2')))?.cancelledMs).toBe(now);
+    const e3 = (await registry.events.get(localId('E3')));
     expect(e3?.cancelledMs).toBeNull();
     expect(eventStatus(fromOpenAdrEvent(e3?.body), now)).toBe('completed');
   });
 
-  it('follows the programName filter, RESOURCE_NAME targets, and skips what does not validate, naming the field', () => {
-    const r = mirror(
+  it('follows the programName filter, RESOURCE_NAME targets, and skips what does not validate, naming the field', async () => {
+    const r = (await mirror(
       registry,
       [upProgram(), upProgram('P2', 'other-program')],
       [
@@ -103,27 +103,27 @@ describe('north-bound mirror: upstream programs and events -> local registry', (
         upEvent('E3', { intervals: [{ id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: 'lots' }] }] }),
       ],
       opts(T0, { programNames: ['utility-peak'] }),
-    );
+    ));
     expect(r.created).toEqual([localId('P1'), localId('E1')]);
-    expect(registry.programs.get(localId('P2'))).toBeNull();
-    expect(registry.events.get(localId('E2'))).toBeNull();
-    expect(fromOpenAdrEvent(registry.events.get(localId('E1'))?.body).targets).toEqual([{ type: 'VEN_NAME', values: [OTHER_SITE.id] }]);
+    expect(await registry.programs.get(localId('P2'))).toBeNull();
+    expect(await registry.events.get(localId('E2'))).toBeNull();
+    expect(fromOpenAdrEvent((await registry.events.get(localId('E1')))?.body).targets).toEqual([{ type: 'VEN_NAME', values: [OTHER_SITE.id] }]);
     expect(r.skipped).toHaveLength(1);
     expect(r.skipped[0]).toMatch(/^event E3: .*intervals\.0\.payloads\.0\.values/);
   });
 
-  it('leaves history alone: an upstream event already over when the client started is not mirrored', () => {
-    const r = mirror(registry, [upProgram()], [upEvent('E0', { intervalPeriod: { start: '2025-07-14T05:00:00Z', duration: 'PT1H' } })], opts(T0));
+  it('leaves history alone: an upstream event already over when the client started is not mirrored', async () => {
+    const r = (await mirror(registry, [upProgram()], [upEvent('E0', { intervalPeriod: { start: '2025-07-14T05:00:00Z', duration: 'PT1H' } })], opts(T0)));
     expect(r.created).toEqual([localId('P1')]);
-    expect(registry.events.count()).toBe(0);
+    expect(await registry.events.count()).toBe(0);
   });
 
-  it('a local program already holding the name keeps it; the mirror is named with the upstream id', () => {
-    registry.programs.create({ id: 'mine', objectType: 'PROGRAM', createdDateTime: '2025-07-01T00:00:00Z', programName: 'utility-peak' }, T0);
-    const r = mirror(registry, [upProgram()], [], opts(T0));
+  it('a local program already holding the name keeps it; the mirror is named with the upstream id', async () => {
+    await registry.programs.create({ id: 'mine', objectType: 'PROGRAM', createdDateTime: '2025-07-01T00:00:00Z', programName: 'utility-peak' }, T0);
+    const r = (await mirror(registry, [upProgram()], [], opts(T0)));
     expect(r.created).toEqual([localId('P1')]);
-    expect(registry.programs.get(localId('P1'))?.body['programName']).toBe('utility-peak [upstream P1]');
-    expect(registry.programs.get('mine')?.body['programName']).toBe('utility-peak');
+    expect((await registry.programs.get(localId('P1')))?.body['programName']).toBe('utility-peak [upstream P1]');
+    expect((await registry.programs.get('mine'))?.body['programName']).toBe('utility-peak');
   });
 });
 
@@ -138,7 +138,7 @@ describe('north-bound report body', () => {
     ],
   });
 
-  it('validates against the 3.0.1 report schema and carries USAGE, DEMAND, BASELINE, DELTA_USAGE per interval', () => {
+  it('validates against the 3.0.1 report schema and carries USAGE, DEMAND, BASELINE, DELTA_USAGE per interval', async () => {
     const report = buildReport({ programID: 'P1', eventID: 'E1', clientName: 'our-ven', sites: [site('plant-1'), site('plant-2')] });
     expect(validateOpenAdr('report', report)).toEqual([]);
     expect(report.resources.map((r) => r.resourceName)).toEqual(['plant-1', 'plant-2']);
@@ -155,7 +155,7 @@ describe('north-bound report body', () => {
     expect(report.payloadDescriptors?.map((d) => `${d.payloadType}:${d.units}`)).toEqual(['USAGE:KWH', 'DEMAND:KW', 'BASELINE:KW', 'DELTA_USAGE:KWH']);
   });
 
-  it('a report without programID fails the schema (the check before sending can fail)', () => {
+  it('a report without programID fails the schema (the check before sending can fail)', async () => {
     const report = buildReport({ programID: '', eventID: 'E1', clientName: 'our-ven', sites: [site('plant-1')] });
     expect(validateOpenAdr('report', report).join()).toMatch(/programID/);
   });
@@ -165,7 +165,7 @@ describe('north-bound config', () => {
   const yaml = (nb: string, env: NodeJS.ProcessEnv = {}) =>
     parseConfig(`sites:\n  - id: plant-1\n    timezone: Asia/Shanghai\n    gridImportLimitKw: 100\n    assets: [{type: meter, id: m, binding: "modbus://127.0.0.1:1502/1"}]\n${nb}`, 'test.yaml', env);
 
-  it('defaults token URL, poll period and sites', () => {
+  it('defaults token URL, poll period and sites', async () => {
     const cfg = yaml('northbound: {vtnUrl: "http://vtn.example/api/v1/", clientId: c, clientSecretEnv: VTN_SECRET, venName: v}', { VTN_SECRET: 's3cret' });
     expect(cfg.northbound).toEqual({
       vtnUrl: 'http://vtn.example/api/v1', tokenUrl: 'http://vtn.example/api/v1/auth/token', clientId: 'c', clientSecret: 's3cret', venName: 'v',
@@ -173,13 +173,13 @@ describe('north-bound config', () => {
     });
   });
 
-  it('takes an optional subscribe section with defaults', () => {
+  it('takes an optional subscribe section with defaults', async () => {
     const cfg = yaml('northbound: {vtnUrl: "http://x", clientId: c, clientSecret: s, venName: v, subscribe: {listenPort: 8091}}');
     expect(cfg.northbound?.subscribe).toEqual({ listenHost: '127.0.0.1', listenPort: 8091, callbackUrl: null });
     expect(() => yaml('northbound: {vtnUrl: "http://x", clientId: c, clientSecret: s, venName: v, subscribe: {listenPort: 70000}}')).toThrow(/northbound\.subscribe\.listenPort/);
   });
 
-  it('names the field of each problem', () => {
+  it('names the field of each problem', async () => {
     expect(() => yaml('northbound: {vtnUrl: "ftp://x", clientId: c, venName: v}')).toThrow(/northbound\.vtnUrl/);
     expect(() => yaml('northbound: {vtnUrl: "http://x", clientId: c, venName: v}')).toThrow(/northbound\.clientSecret: is required/);
     expect(() => yaml('northbound: {vtnUrl: "http://x", clientId: c, clientSecretEnv: NOPE, venName: v}')).toThrow(/northbound\.clientSecretEnv: environment variable NOPE is not set/);

@@ -18,86 +18,86 @@ const event = (id: string, programID: string, targets: unknown = null) => ({
   intervals: [{ id: 0, payloads: [{ type: 'SIMPLE', values: [1] }] }],
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vpp-registry-openadr-'));
   registry = openRegistry({ dataDir: dir });
 });
-afterEach(() => {
-  registry.close();
+afterEach(async () => {
+  await registry.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('OpenADR repositories', () => {
-  it('creates, reads, updates, lists and deletes, and everything survives a reopen', () => {
-    registry.programs.create(program('p1', 'peak'), AT);
-    registry.programs.create(program('p2', 'valley', { targets: [{ type: 'GROUP', values: ['east'] }] }), AT + 1);
-    registry.events.create(event('e1', 'p1', [{ type: 'VEN_NAME', values: ['plant-1'] }]), AT + 2);
-    expect(registry.programs.update('p1', program('p1', 'peak', { programLongName: 'Peak' }), AT + 5)).toMatchObject({ id: 'p1', createdMs: AT, modifiedMs: AT + 5 });
-    expect(registry.programs.update('nope', program('nope', 'x'), AT)).toBeNull();
+  it('creates, reads, updates, lists and deletes, and everything survives a reopen', async () => {
+    await registry.programs.create(program('p1', 'peak'), AT);
+    await registry.programs.create(program('p2', 'valley', { targets: [{ type: 'GROUP', values: ['east'] }] }), AT + 1);
+    await registry.events.create(event('e1', 'p1', [{ type: 'VEN_NAME', values: ['plant-1'] }]), AT + 2);
+    expect(await registry.programs.update('p1', program('p1', 'peak', { programLongName: 'Peak' }), AT + 5)).toMatchObject({ id: 'p1', createdMs: AT, modifiedMs: AT + 5 });
+    expect(await registry.programs.update('nope', program('nope', 'x'), AT)).toBeNull();
 
-    registry.close();
+    await registry.close();
     registry = openRegistry({ dataDir: dir });
-    expect(registry.programs.get('p1')?.body).toEqual(program('p1', 'peak', { programLongName: 'Peak' }));
-    expect(registry.programs.list().map((r) => r.id)).toEqual(['p1', 'p2']);
-    expect(registry.programs.list({ skip: 1, limit: 5 }).map((r) => r.id)).toEqual(['p2']);
-    expect(registry.programs.list({ targetType: 'GROUP', targetValues: ['east'] }).map((r) => r.id)).toEqual(['p2']);
-    expect(registry.programs.list({ targetType: 'GROUP', targetValues: ['west'] })).toEqual([]);
-    expect(registry.events.list({ columns: { program_id: 'p1' } }).map((r) => r.id)).toEqual(['e1']);
-    expect(registry.events.get('e1')?.cancelledMs).toBeNull();
+    expect((await registry.programs.get('p1'))?.body).toEqual(program('p1', 'peak', { programLongName: 'Peak' }));
+    expect((await registry.programs.list()).map((r) => r.id)).toEqual(['p1', 'p2']);
+    expect((await registry.programs.list({ skip: 1, limit: 5 })).map((r) => r.id)).toEqual(['p2']);
+    expect((await registry.programs.list({ targetType: 'GROUP', targetValues: ['east'] })).map((r) => r.id)).toEqual(['p2']);
+    expect(await registry.programs.list({ targetType: 'GROUP', targetValues: ['west'] })).toEqual([]);
+    expect((await registry.events.list({ columns: { program_id: 'p1' } })).map((r) => r.id)).toEqual(['e1']);
+    expect((await registry.events.get('e1'))?.cancelledMs).toBeNull();
 
-    expect(registry.programs.delete('p1')?.id).toBe('p1');
-    expect(registry.programs.delete('p1')).toBeNull();
+    expect((await registry.programs.delete('p1'))?.id).toBe('p1');
+    expect(await registry.programs.delete('p1')).toBeNull();
     // Deleting a program takes its events with it (foreign key, ON DELETE CASCADE).
-    expect(registry.events.get('e1')).toBeNull();
+    expect(await registry.events.get('e1')).toBeNull();
   });
 
-  it('a refused write writes nothing', () => {
-    expect(() => registry.programs.create({ id: 'p1', objectType: 'PROGRAM' }, AT)).toThrow(/program\.programName/);
-    expect(() => registry.programs.create(program('bad id!', 'x'), AT)).toThrow(/program\.id/);
-    expect(() => registry.programs.create(program('p1', 'x', { extra: Number.NaN }), AT)).toThrow(/finite/);
-    expect(registry.programs.count()).toBe(0);
-    registry.programs.create(program('p1', 'peak'), AT);
-    expect(() => registry.programs.create(program('p2', 'peak'), AT)).toThrow(expect.objectContaining({ code: 'REGISTRY_CONFLICT' }));
-    expect(() => registry.events.create(event('e1', 'no-such-program'), AT)).toThrow(expect.objectContaining({ code: 'REGISTRY_REFERENCE' }));
-    expect(() => registry.programs.update('p1', program('p2', 'peak'), AT)).toThrow(/id/);
-    expect(registry.programs.count()).toBe(1);
-    expect(registry.events.count()).toBe(0);
-    expect(registry.programs.get('p1')?.body).toEqual(program('p1', 'peak'));
+  it('a refused write writes nothing', async () => {
+    await expect(registry.programs.create({ id: 'p1', objectType: 'PROGRAM' }, AT)).rejects.toThrow(/program\.programName/);
+    await expect(registry.programs.create(program('bad id!', 'x'), AT)).rejects.toThrow(/program\.id/);
+    await expect(registry.programs.create(program('p1', 'x', { extra: Number.NaN }), AT)).rejects.toThrow(/finite/);
+    expect(await registry.programs.count()).toBe(0);
+    await registry.programs.create(program('p1', 'peak'), AT);
+    await expect(registry.programs.create(program('p2', 'peak'), AT)).rejects.toThrow(expect.objectContaining({ code: 'REGISTRY_CONFLICT' }));
+    await expect(registry.events.create(event('e1', 'no-such-program'), AT)).rejects.toThrow(expect.objectContaining({ code: 'REGISTRY_REFERENCE' }));
+    await expect(registry.programs.update('p1', program('p2', 'peak'), AT)).rejects.toThrow(/id/);
+    expect(await registry.programs.count()).toBe(1);
+    expect(await registry.events.count()).toBe(0);
+    expect((await registry.programs.get('p1'))?.body).toEqual(program('p1', 'peak'));
   });
 
-  it('a cancelled event is kept with its time but hidden from lists', () => {
-    registry.programs.create(program('p1', 'peak'), AT);
-    registry.events.create(event('e1', 'p1'), AT);
-    registry.events.create(event('e2', 'p1'), AT);
-    expect(registry.events.cancel('e1', AT + 60_000)).toBe(true);
-    expect(registry.events.cancel('nope', AT)).toBe(false);
-    expect(registry.events.get('e1')?.cancelledMs).toBe(AT + 60_000);
-    expect(registry.events.list().map((r) => r.id)).toEqual(['e2']);
-    expect(registry.events.list({ includeHidden: true }).map((r) => r.id)).toEqual(['e1', 'e2']);
+  it('a cancelled event is kept with its time but hidden from lists', async () => {
+    await registry.programs.create(program('p1', 'peak'), AT);
+    await registry.events.create(event('e1', 'p1'), AT);
+    await registry.events.create(event('e2', 'p1'), AT);
+    expect(await registry.events.cancel('e1', AT + 60_000)).toBe(true);
+    expect(await registry.events.cancel('nope', AT)).toBe(false);
+    expect((await registry.events.get('e1'))?.cancelledMs).toBe(AT + 60_000);
+    expect((await registry.events.list()).map((r) => r.id)).toEqual(['e2']);
+    expect((await registry.events.list({ includeHidden: true })).map((r) => r.id)).toEqual(['e1', 'e2']);
   });
 
-  it('visibleToVen keeps objects naming the ven or addressed to nobody in particular', () => {
-    registry.programs.create(program('p1', 'peak'), AT);
-    registry.events.create(event('mine', 'p1', [{ type: 'VEN_NAME', values: ['plant-1', 'plant-2'] }]), AT);
-    registry.events.create(event('theirs', 'p1', [{ type: 'VEN_NAME', values: ['plant-2'] }]), AT);
-    registry.events.create(event('all', 'p1', null), AT);
-    registry.events.create(event('group', 'p1', [{ type: 'GROUP', values: ['east'] }]), AT);
-    registry.events.create(event('other-type', 'p1', [{ type: 'PROGRAM_NAME', values: ['x'] }]), AT);
-    expect(registry.events.list({ visibleToVen: 'plant-1' }).map((r) => r.id)).toEqual(['mine', 'all', 'other-type']);
+  it('visibleToVen keeps objects naming the ven or addressed to nobody in particular', async () => {
+    await registry.programs.create(program('p1', 'peak'), AT);
+    await registry.events.create(event('mine', 'p1', [{ type: 'VEN_NAME', values: ['plant-1', 'plant-2'] }]), AT);
+    await registry.events.create(event('theirs', 'p1', [{ type: 'VEN_NAME', values: ['plant-2'] }]), AT);
+    await registry.events.create(event('all', 'p1', null), AT);
+    await registry.events.create(event('group', 'p1', [{ type: 'GROUP', values: ['east'] }]), AT);
+    await registry.events.create(event('other-type', 'p1', [{ type: 'PROGRAM_NAME', values: ['x'] }]), AT);
+    expect((await registry.events.list({ visibleToVen: 'plant-1' })).map((r) => r.id)).toEqual(['mine', 'all', 'other-type']);
   });
 
-  it('seedVens adds each configured site as a ven and its assets as resources, once', () => {
-    expect(seedVens(registry, [OWN_SITE, OTHER_SITE], AT)).toBe(2 + OWN_SITE.assets.length + OTHER_SITE.assets.length);
-    expect(seedVens(registry, [OWN_SITE, OTHER_SITE], AT)).toBe(0);
-    expect(registry.vens.list().map((v) => [v.id, v.body['venName']])).toEqual([[OWN_SITE.id, OWN_SITE.id], [OTHER_SITE.id, OTHER_SITE.id]]);
-    expect(registry.resources.list({ columns: { ven_id: OWN_SITE.id } }).map((r) => r.body['resourceName'])).toEqual(OWN_SITE.assets.map((a) => a.id));
+  it('seedVens adds each configured site as a ven and its assets as resources, once', async () => {
+    expect(await seedVens(registry, [OWN_SITE, OTHER_SITE], AT)).toBe(2 + OWN_SITE.assets.length + OTHER_SITE.assets.length);
+    expect(await seedVens(registry, [OWN_SITE, OTHER_SITE], AT)).toBe(0);
+    expect((await registry.vens.list()).map((v) => [v.id, v.body['venName']])).toEqual([[OWN_SITE.id, OWN_SITE.id], [OTHER_SITE.id, OTHER_SITE.id]]);
+    expect((await registry.resources.list({ columns: { ven_id: OWN_SITE.id } })).map((r) => r.body['resourceName'])).toEqual(OWN_SITE.assets.map((a) => a.id));
     // A site id with a dot is a valid site id but not an OpenADR object id.
-    seedVens(registry, [{ ...OWN_SITE, id: 'plant.3', assets: [] }], AT);
-    expect(registry.vens.list({ columns: { ven_name: 'plant.3' } })[0]?.id).toBe('plant_3');
+    await seedVens(registry, [{ ...OWN_SITE, id: 'plant.3', assets: [] }], AT);
+    expect((await registry.vens.list({ columns: { ven_name: 'plant.3' } }))[0]?.id).toBe('plant_3');
   });
 
-  it('migration 2 upgrades a registry written with migration 1 only', () => {
-    registry.close();
+  it('migration 2 upgrades a registry written with migration 1 only', async () => {
+    await registry.close();
     const file = join(dir, 'old.db');
     const db = new Database(file);
     db.exec(ALL_MIGRATIONS[0]?.sql ?? '');
@@ -106,8 +106,8 @@ describe('OpenADR repositories', () => {
     db.prepare("INSERT INTO programs VALUES ('p1', 'peak', 0, 0, ?)").run(JSON.stringify(program('p1', 'peak')));
     db.close();
     registry = openRegistry({ file });
-    registry.events.create(event('e1', 'p1'), AT);
-    expect(registry.events.cancel('e1', AT)).toBe(true);
-    expect(registry.events.get('e1')?.cancelledMs).toBe(AT);
+    await registry.events.create(event('e1', 'p1'), AT);
+    expect(await registry.events.cancel('e1', AT)).toBe(true);
+    expect((await registry.events.get('e1'))?.cancelledMs).toBe(AT);
   });
 });

@@ -15,20 +15,20 @@ describe('registry (embedded SQLite)', () => {
     return r;
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vpp-registry-'));
     open = [];
   });
-  afterEach(() => {
-    for (const r of open) r.close();
+  afterEach(async () => {
+    for (const r of open) await r.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates registry.db with every table, records each migration once, and reopens idempotently', () => {
+  it('creates registry.db with every table, records each migration once, and reopens idempotently', async () => {
     const first = reg(() => 1000);
     expect(first.file).toBe(join(dir, 'registry.db'));
-    first.close();
-    reg(() => 2000).close();
+    await first.close();
+    await reg(() => 2000).close();
     const db = new Database(join(dir, 'registry.db'), { readonly: true });
     try {
       const rows = db.prepare('SELECT version, applied_at_ms FROM schema_migrations ORDER BY version').all();
@@ -43,8 +43,8 @@ describe('registry (embedded SQLite)', () => {
     }
   });
 
-  it('refuses a file whose schema is newer than the code, naming both versions', () => {
-    reg().close();
+  it('refuses a file whose schema is newer than the code, naming both versions', async () => {
+    await reg().close();
     const db = new Database(join(dir, 'registry.db'));
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(REGISTRY_SCHEMA_VERSION + 1, 'from the future', 0);
     db.close();
@@ -53,8 +53,8 @@ describe('registry (embedded SQLite)', () => {
     );
   });
 
-  it('declares foreign keys between the OpenADR tables', () => {
-    reg().close();
+  it('declares foreign keys between the OpenADR tables', async () => {
+    await reg().close();
     const db = new Database(join(dir, 'registry.db'));
     db.pragma('foreign_keys = ON');
     try {
@@ -78,7 +78,7 @@ describe('registry (embedded SQLite)', () => {
     expect(await r.clients.verify(op.clientId, op.clientSecret)).toEqual({ clientId: op.clientId, role: 'operator', siteId: null, createdAtMs: 1_700_000_000_000, disabled: false });
     expect(await r.clients.verify(op.clientId, site.clientSecret)).toBeNull();
     expect(await r.clients.verify('op_unknown', op.clientSecret)).toBeNull();
-    r.close();
+    await r.close();
 
     // The plain secrets are nowhere in the files (db, WAL); the hash is.
     for (const f of readdirSync(dir)) {
@@ -96,9 +96,9 @@ describe('registry (embedded SQLite)', () => {
     const first = reg(() => 5000);
     const v = await first.clients.add({ role: 'viewer' });
     const s = await first.clients.add({ role: 'site', siteId: 'plant-2' });
-    first.close();
+    await first.close();
     const r = reg();
-    const listed = r.clients.list();
+    const listed = (await r.clients.list());
     const expected = [
       [v.clientId, 'viewer', null, false],
       [s.clientId, 'site', 'plant-2', false],
@@ -106,10 +106,10 @@ describe('registry (embedded SQLite)', () => {
     expect(listed.map((c) => [c.clientId, c.role, c.siteId, c.disabled])).toEqual(expected);
     expect(JSON.stringify(listed)).not.toContain(v.clientSecret);
     expect(await r.clients.verify(s.clientId, s.clientSecret)).not.toBeNull();
-    expect(r.clients.disable(s.clientId)).toBe(true);
-    expect(r.clients.disable('site_nobody')).toBe(false);
+    expect(await r.clients.disable(s.clientId)).toBe(true);
+    expect(await r.clients.disable('site_nobody')).toBe(false);
     expect(await r.clients.verify(s.clientId, s.clientSecret)).toBeNull();
-    expect(r.clients.get(s.clientId)?.disabled).toBe(true);
+    expect((await r.clients.get(s.clientId))?.disabled).toBe(true);
   });
 
   it('refuses a site client without a site and a site id on other roles, naming the field', async () => {
@@ -117,10 +117,10 @@ describe('registry (embedded SQLite)', () => {
     await expect(r.clients.add({ role: 'site' })).rejects.toMatchObject({ code: 'CLIENT_INVALID', message: expect.stringContaining('client.siteId is required') });
     await expect(r.clients.add({ role: 'viewer', siteId: 'plant-1' })).rejects.toMatchObject({ message: expect.stringContaining("only for role 'site'") });
     await expect(r.clients.add({ role: 'root' as never })).rejects.toMatchObject({ message: expect.stringContaining('client.role must be one of') });
-    expect(r.clients.list()).toEqual([]);
+    expect(await r.clients.list()).toEqual([]);
   });
 
-  it('logs mode changes and reads them back newest first, by site and limit, across a reopen', () => {
+  it('logs mode changes and reads them back newest first, by site and limit, across a reopen', async () => {
     const changes: ModeChange[] = [
       { siteId: 'plant-1', assetId: null, mode: 'shadow', manualKw: null, who: 'op_a', why: 'commissioning', atMs: 1000 },
       { siteId: 'plant-2', assetId: 'bess', mode: 'manual', manualKw: -50, who: 'op_a', why: 'test discharge', atMs: 2000 },
@@ -128,13 +128,13 @@ describe('registry (embedded SQLite)', () => {
       { siteId: 'plant-1', assetId: null, mode: 'auto', manualKw: null, who: 'op_b', why: 'done', atMs: 3000 },
     ];
     const first = reg();
-    for (const c of changes) first.modes.append(c);
-    first.close();
+    for (const c of changes) (await first.modes.append(c));
+    await first.close();
     const r = reg();
-    expect(r.modes.history()).toEqual([changes[3], changes[2], changes[1], changes[0]]);
-    expect(r.modes.history({ siteId: 'plant-1', limit: 2 })).toEqual([changes[3], changes[2]]);
-    expect(r.modes.history({ siteId: 'plant-9' })).toEqual([]);
-    expect(() => r.modes.append({ ...changes[0]!, manualKw: Number.NaN })).toThrow(/modeChange\.manualKw is invalid, got null/);
-    expect(() => r.modes.append({ ...changes[0]!, mode: 'manual', manualKw: null })).toThrow(/manualKw is required for mode 'manual'/);
+    expect(await r.modes.history()).toEqual([changes[3], changes[2], changes[1], changes[0]]);
+    expect(await r.modes.history({ siteId: 'plant-1', limit: 2 })).toEqual([changes[3], changes[2]]);
+    expect(await r.modes.history({ siteId: 'plant-9' })).toEqual([]);
+    await expect(r.modes.append({ ...changes[0]!, manualKw: Number.NaN })).rejects.toThrow(/modeChange\.manualKw is invalid, got null/);
+    await expect(r.modes.append({ ...changes[0]!, mode: 'manual', manualKw: null })).rejects.toThrow(/manualKw is required for mode 'manual'/);
   });
 });

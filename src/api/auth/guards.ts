@@ -50,7 +50,7 @@ export function requireScope(scope: Scope): Guard {
  * 401 without a valid token; 403 when a site client names another site. `siteOf` reads the
  * site id from the request (a path parameter, usually); undefined = the route names no site.
  */
-export function requireSiteAccess(siteOf: (req: FastifyRequest) => string | undefined): Guard {
+export function requireSiteAccess(siteOf: (req: FastifyRequest) => string | undefined | Promise<string | undefined>): Guard {
   return guard(async (req, reply) => {
     if (req.principal === null) return sendUnauthorized(req, reply);
     return restrictSiteClient(siteOf)(req, reply);
@@ -58,10 +58,10 @@ export function requireSiteAccess(siteOf: (req: FastifyRequest) => string | unde
 }
 
 /** For public reads: anonymous callers pass, a site client only for its own site. */
-export function restrictSiteClient(siteOf: (req: FastifyRequest) => string | undefined): Guard {
+export function restrictSiteClient(siteOf: (req: FastifyRequest) => string | undefined | Promise<string | undefined>): Guard {
   return guard(async (req, reply) => {
     const p = req.principal;
-    const siteId = siteOf(req);
+    const siteId = await siteOf(req);
     if (p === null || p.role !== 'site' || siteId === undefined || siteId === p.siteId) return undefined;
     return sendForbidden(reply, `client '${p.clientId}' may only access site '${p.siteId ?? ''}', not '${siteId}'`);
   });

@@ -58,7 +58,7 @@ export function authPlugin(registry: Pick<Registry, 'clients'> | undefined, opti
       req.tokenError = null;
       const header = req.headers.authorization;
       if (header === undefined || !/^bearer /i.test(header)) return undefined;
-      authenticate(req, header.slice(7).trim());
+      await authenticate(req, header.slice(7).trim());
       // A token that was presented but is not valid is refused everywhere (RFC 6750 §3.1),
       // so a client learns its token expired instead of silently reading as anonymous.
       if (req.tokenError !== null && req.routeOptions.config.authPublic !== true) return sendUnauthorized(req, reply);
@@ -89,14 +89,14 @@ export function authPlugin(registry: Pick<Registry, 'clients'> | undefined, opti
     }
   };
 
-  function authenticate(req: FastifyRequest, token: string): void {
+  async function authenticate(req: FastifyRequest, token: string): Promise<void> {
     const grant = token === '' ? null : tokens.lookup(token);
     if (grant === null) {
       req.tokenError = 'the access token is unknown or expired';
       return;
     }
     // Looked up on every request so `vpp clients disable` takes effect at once.
-    const client = registry?.clients.get(grant.clientId) ?? null;
+    const client = (await registry?.clients.get(grant.clientId)) ?? null;
     if (client === null || client.disabled) {
       req.tokenError = 'the client of this access token is disabled';
       return;

@@ -89,15 +89,19 @@ export function dashboardEventRoutes(deps: DashboardEventDeps): FastifyPluginAsy
         const now = nowMs();
         const own = siteClientOf(req);
         const out: Array<Type.Static<typeof Summary>> = [];
-        for (const r of registry.events.list({ includeHidden: true })) {
-          if (own !== undefined && !visibleToVen(r.body, own)) continue;
+        const listed = (await registry.events.list({ includeHidden: true })).filter((r) => own === undefined || visibleToVen(r.body, own));
+        // The list leaves out cancellation; each event's own record has it.
+        const records = await Promise.all(listed.map((r) => registry.events.get(r.id)));
+        for (const [i, r] of listed.entries()) {
           let ev: DrEvent;
           try {
             ev = fromOpenAdrEvent(r.body);
           } catch {
             continue; // a stored body that does not map is no event the controller acts on
           }
-          const cancelledMs = registry.events.get(r.id)?.cancelledMs ?? null;
+          const record = records[i];
+          if (record === null || record === undefined) continue; // deleted since it was listed
+          const cancelledMs = record.cancelledMs;
           if (cancelledMs !== null) ev = { ...ev, cancelledAtMs: cancelledMs };
           const endMs = Math.min(eventWindow(ev).endMs, cancelledMs ?? Infinity);
           if (now - endMs > KEEP_ENDED_MS) continue;

@@ -118,12 +118,18 @@ async function siteDays(input: EnergyReportInput, rs: ReportSite): Promise<SiteD
   return out;
 }
 
-function storedEvents(events: EnergyReportInput['events']): DrEvent[] {
+async function storedEvents(events: EnergyReportInput['events']): Promise<DrEvent[]> {
+  if (events === undefined) return [];
+  const listed = await events.list({ includeHidden: true });
+  // The list leaves out cancellation; each event's own record has it.
+  const records = await Promise.all(listed.map((r) => events.get(r.id)));
   const out: DrEvent[] = [];
-  for (const r of events?.list({ includeHidden: true }) ?? []) {
+  for (const [i, r] of listed.entries()) {
+    const record = records[i];
+    if (record === null || record === undefined) continue; // deleted since it was listed
     try {
       const ev = fromOpenAdrEvent(r.body);
-      const cancelledMs = events?.get(r.id)?.cancelledMs ?? null;
+      const cancelledMs = record.cancelledMs;
       out.push(cancelledMs !== null ? { ...ev, cancelledAtMs: cancelledMs } : ev);
     } catch {
       // A stored event that does not map onto a DR event has no window to measure; the runtime logs it.
@@ -155,7 +161,7 @@ async function siteEvents(input: EnergyReportInput, site: Site, all: readonly Dr
 
 export async function computeEnergyReport(input: EnergyReportInput): Promise<EnergyReportJson> {
   if (input.sites.length === 0) throw new Error('energy report: no site to report on');
-  const events = storedEvents(input.events);
+  const events = await storedEvents(input.events);
   const inputs: SiteEnergyInput[] = [];
   const sites: SiteReportJson[] = [];
   for (const rs of input.sites) {

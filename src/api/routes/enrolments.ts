@@ -5,6 +5,7 @@ import type { EnrolmentRecord, OpenAdrBody } from '../../store/index.js';
 import { requireSiteAccess, restrictSiteClient } from '../auth/index.js';
 import { badField, idParams, notFound, sendRefusal, siteClientOf, type OpenAdrRouteDeps } from './openadr-common.js';
 import { venSiteOf } from './openadr-vens.js';
+import { queuedWrite } from './registry-writes.js';
 
 type OfVen = { Params: { venID: string } };
 type ById = { Params: { venID: string; programID: string } };
@@ -112,8 +113,8 @@ export function enrolmentRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: (
       '/vens/:venID/enrolments',
       { config: read, onRequest: restrictSiteClient(siteOf), schema: { tags, summary: "List a ven's enrolments", description: DESCRIPTION, params: idParams('venID') } },
       async (req, reply) => {
-        if (registry.vens.get(req.params.venID) === null) return notFound(reply, 'ven', req.params.venID);
-        return registry.enrolments.list({ venId: req.params.venID }).map(enrolmentView);
+        if ((await registry.vens.get(req.params.venID)) === null) return notFound(reply, 'ven', req.params.venID);
+        return (await registry.enrolments.list({ venId: req.params.venID })).map(enrolmentView);
       },
     );
 
@@ -121,9 +122,9 @@ export function enrolmentRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: (
       '/programs/:programID/enrolments',
       { config: read, schema: { tags, summary: "List a program's enrolments (a site client: its own only)", params: idParams('programID') } },
       async (req, reply) => {
-        if (registry.programs.get(req.params.programID) === null) return notFound(reply, 'program', req.params.programID);
+        if ((await registry.programs.get(req.params.programID)) === null) return notFound(reply, 'program', req.params.programID);
         const own = siteClientOf(req);
-        return registry.enrolments.list({ programId: req.params.programID }).map(enrolmentView).filter((e) => own === undefined || e.siteId === own);
+        return (await registry.enrolments.list({ programId: req.params.programID })).map(enrolmentView).filter((e) => own === undefined || e.siteId === own);
       },
     );
 
@@ -131,7 +132,7 @@ export function enrolmentRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: (
       '/vens/:venID/enrolments/:programID',
       { config: read, onRequest: restrictSiteClient(siteOf), schema: { tags, summary: 'Read an enrolment', params: idParams('venID', 'programID') } },
       async (req, reply) => {
-        const r = registry.enrolments.get(req.params.programID, req.params.venID);
+        const r = await registry.enrolments.get(req.params.programID, req.params.venID);
         return r === null ? notFound(reply, 'enrolment', `${req.params.venID}/${req.params.programID}`) : enrolmentView(r);
       },
     );
@@ -139,21 +140,25 @@ export function enrolmentRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: (
     api.put<ById>(
       '/vens/:venID/enrolments/:programID',
       { config: write, onRequest: requireSiteAccess(siteOf), schema: { tags, summary: 'Enrol a ven in a program, with limits (create or replace)', description: DESCRIPTION, params: idParams('venID', 'programID'), body: EnrolmentBodySchema } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const { venID, programID } = req.params;
-        const ven = registry.vens.get(venID);
+        const [ven, program, venResources, old] = await Promise.all([
+          registry.vens.get(venID),
+          registry.programs.get(programID),
+          registry.resources.list({ columns: { ven_id: venID } }),
+          registry.enrolments.get(programID, venID),
+        ]);
         if (ven === null) return notFound(reply, 'ven', venID);
-        if (registry.programs.get(programID) === null) return notFound(reply, 'program', programID);
+        if (program === null) return notFound(reply, 'program', programID);
         const body = req.body as { assetIds?: string[]; timezone?: string; limits?: unknown };
         const siteId = String(ven.body['venName']);
-        const resources = registry.resources.list({ columns: { ven_id: venID } }).map((r) => String(r.body['resourceName']));
+        const resources = venResources.map((r) => String(r.body['resourceName']));
         const assetIds = body.assetIds ?? resources;
         const unknownAt = assetIds.findIndex((id) => !resources.includes(id));
         if (unknownAt >= 0) return badField(reply, `assetIds[${unknownAt}]`, `${JSON.stringify(assetIds[unknownAt])} is not a resource of ven ${JSON.stringify(venID)}`);
         const timezone = body.timezone ?? venTimezone(ven.body);
         if (timezone === undefined) return badField(reply, 'timezone', 'is required: the ven has no TIMEZONE attribute');
         const now = nowMs();
-        const old = registry.enrolments.get(programID, venID);
         let enrolment: Enrolment;
         try {
           enrolment = parseEnrolment({ programId: programID, siteId, timezone, assetIds, limits: body.limits ?? {}, createdAtMs: old?.createdMs ?? now, modifiedAtMs: now });
@@ -161,24 +166,24 @@ export function enrolmentRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: (
           return sendRefusal(reply, err);
         }
         try {
-          const { record, created } = registry.enrolments.put(programID, venID, enrolment as unknown as OpenAdrBody, now);
+          const { record, created } = await registry.enrolments.put(programID, venID, enrolment as unknown as OpenAdrBody, now);
           deps.onChange?.();
           return await reply.code(created ? 201 : 200).send(enrolmentView(record));
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.delete<ById>(
       '/vens/:venID/enrolments/:programID',
       { config: write, onRequest: requireSiteAccess(siteOf), schema: { tags, summary: 'Withdraw an enrolment', params: idParams('venID', 'programID') } },
-      async (req, reply: FastifyReply) => {
-        const r = registry.enrolments.delete(req.params.programID, req.params.venID);
+      async (req, reply: FastifyReply) => queuedWrite(registry, async () => {
+        const r = await registry.enrolments.delete(req.params.programID, req.params.venID);
         if (r === null) return notFound(reply, 'enrolment', `${req.params.venID}/${req.params.programID}`);
         deps.onChange?.();
         return enrolmentView(r);
-      },
+      }),
     );
   };
 }

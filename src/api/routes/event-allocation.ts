@@ -28,12 +28,11 @@ export function eventAllocationRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsyn
       { config: { scope: 'read_all' }, schema: { tags: ['events'], summary: 'Event dispatch: group allocations, re-allocations, refusals, clips, baselines', description: DESCRIPTION, params: idParams('eventID') } },
       async (req, reply) => {
         const id = req.params.eventID;
-        const record = registry.events.get(id);
+        const record = await registry.events.get(id);
         const own = siteClientOf(req);
         const ev = record === null ? null : storedEvent(record);
-        if (record === null || (own !== undefined && (ev === null || !eventReachesSite(registry, ev, own)))) return notFound(reply, 'event', id);
-        const records = registry.dispatch
-          .list(id)
+        if (record === null || (own !== undefined && (ev === null || !(await eventReachesSite(registry, ev, own))))) return notFound(reply, 'event', id);
+        const records = (await registry.dispatch.list(id))
           .filter((r) => own === undefined || r.siteId === null || r.siteId === own)
           .map((r) => view(r, own));
         const current = [...records].reverse().find((r) => r['kind'] === 'allocation' || r['kind'] === 'reallocation') ?? null;

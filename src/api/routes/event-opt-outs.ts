@@ -4,6 +4,7 @@ import { EVENTS_OPT_OUT_CANCELLED, EVENTS_OPT_OUT_TOO_LATE, formatDateTime, from
 import { venGroups, type EventRecord, type OptOutRecord, type Registry } from '../../store/index.js';
 import { problem, sendProblem } from '../problem.js';
 import { idParams, notFound, siteClientOf, type OpenAdrRouteDeps } from './openadr-common.js';
+import { queuedWrite } from './registry-writes.js';
 
 type ById = { Params: { eventID: string } };
 
@@ -18,8 +19,8 @@ export function storedEvent(r: EventRecord): DrEvent | null {
 }
 
 /** Whether the event reaches the site: VEN_NAME naming it, a GROUP it belongs to (its ven's GROUP targets), or no such target. */
-export function eventReachesSite(registry: Registry, ev: DrEvent, siteId: string): boolean {
-  const ven = registry.vens.list({ columns: { ven_name: siteId }, limit: 1 })[0];
+export async function eventReachesSite(registry: Registry, ev: DrEvent, siteId: string): Promise<boolean> {
+  const ven = (await registry.vens.list({ columns: { ven_name: siteId }, limit: 1 }))[0];
   const { named, viaGroup } = targetsSite(ev, siteId, ven === undefined ? [] : venGroups(ven.body));
   return named || viaGroup;
 }
@@ -35,8 +36,8 @@ A site client opts out for its own ven only; an operator for any ven. The event 
 /** POST/GET /events/{eventID}/opt-outs. */
 export function eventOptOutRoutes(deps: OpenAdrRouteDeps & { readonly onChange?: () => void }): FastifyPluginAsync {
   const { registry, nowMs } = deps;
-  const venName = (venId: string): string | undefined => {
-    const n = registry.vens.get(venId)?.body['venName'];
+  const venName = async (venId: string): Promise<string | undefined> => {
+    const n = (await registry.vens.get(venId))?.body['venName'];
     return typeof n === 'string' ? n : undefined;
   };
   return async (api) => {
@@ -53,15 +54,15 @@ export function eventOptOutRoutes(deps: OpenAdrRouteDeps & { readonly onChange?:
           body: { type: 'object', additionalProperties: false, required: ['venID'], properties: { venID: { type: 'string', minLength: 1, maxLength: 128 }, reason: { type: 'string', maxLength: 1000 } } },
         },
       },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const { venID, reason } = req.body;
         const own = siteClientOf(req);
-        const siteId = venName(venID);
+        const siteId = await venName(venID);
         if (own !== undefined && siteId !== own) return sendProblem(reply, problem(403, `a site client may only opt out its own ven (site ${JSON.stringify(own)}), not ven ${JSON.stringify(venID)}`, 'forbidden'));
         if (siteId === undefined) return sendProblem(reply, problem(400, `body.venID: no ven ${JSON.stringify(venID)}`, 'validation'));
-        const record = registry.events.get(req.params.eventID);
+        const record = await registry.events.get(req.params.eventID);
         const ev = record === null ? null : storedEvent(record);
-        if (ev === null || !eventReachesSite(registry, ev, siteId)) return notFound(reply, 'event', req.params.eventID);
+        if (ev === null || !(await eventReachesSite(registry, ev, siteId))) return notFound(reply, 'event', req.params.eventID);
         const now = nowMs();
         try {
           optOut(ev, siteId, now, reason);
@@ -69,25 +70,23 @@ export function eventOptOutRoutes(deps: OpenAdrRouteDeps & { readonly onChange?:
           if (err instanceof VppError && (err.code === EVENTS_OPT_OUT_TOO_LATE || err.code === EVENTS_OPT_OUT_CANCELLED)) return sendProblem(reply, problem(409, err.message));
           throw err;
         }
-        const { record: saved, created } = registry.enrolments.optOut(ev.id, venID, { siteId, atMs: now, ...(reason === undefined ? {} : { reason }) }, now);
+        const { record: saved, created } = await registry.enrolments.optOut(ev.id, venID, { siteId, atMs: now, ...(reason === undefined ? {} : { reason }) }, now);
         deps.onChange?.();
         req.log.info({ event: ev.id, site: siteId, reason }, 'site opted out of DR event');
         return reply.code(created ? 201 : 200).send(optOutView(saved, siteId));
-      },
+      }),
     );
 
     api.get<ById>(
       '/events/:eventID/opt-outs',
       { config: { scope: 'read_all' }, schema: { tags, summary: "An event's opt-outs (a site client: its own)", params: idParams('eventID') } },
       async (req, reply) => {
-        const record = registry.events.get(req.params.eventID);
+        const record = await registry.events.get(req.params.eventID);
         const own = siteClientOf(req);
         const ev = record === null ? null : storedEvent(record);
-        if (ev === null || (own !== undefined && !eventReachesSite(registry, ev, own))) return notFound(reply, 'event', req.params.eventID);
-        return registry.enrolments
-          .optOuts(ev.id)
-          .map((r) => optOutView(r, venName(r.venId) ?? r.venId))
-          .filter((v) => own === undefined || v['siteId'] === own);
+        if (ev === null || (own !== undefined && !(await eventReachesSite(registry, ev, own)))) return notFound(reply, 'event', req.params.eventID);
+        const views = await Promise.all((await registry.enrolments.optOuts(ev.id)).map(async (r) => optOutView(r, (await venName(r.venId)) ?? r.venId)));
+        return views.filter((v) => own === undefined || v['siteId'] === own);
       },
     );
   };

@@ -21,8 +21,8 @@ Per site: the window at the site (randomised start; cut at a cancellation; while
 An interval without good meter data has null numbers and a reason, never 0. A settlement is given only when the program body carries a \`rate\` ({kind: energy, pricePerKwh} or {kind: capacity, pricePerKw}) and every interval has data.`;
 
 /** The program's rate, from the `rate` extension its body may carry; an unusable one is said, not guessed. */
-function rateOf(registry: Registry, programId: string): { rate?: ProgramRate; rateProblem?: string } {
-  const body = registry.programs.get(programId)?.body;
+async function rateOf(registry: Registry, programId: string): Promise<{ rate?: ProgramRate; rateProblem?: string }> {
+  const body = (await registry.programs.get(programId))?.body;
   if (body === undefined || body['rate'] === undefined) return {};
   try {
     return { rate: parseProgramRate(body['rate']) };
@@ -32,9 +32,9 @@ function rateOf(registry: Registry, programId: string): { rate?: ProgramRate; ra
 }
 
 /** Other events of the registry (their days are never like days), those that map. */
-function otherEvents(registry: Registry, id: string): DrEvent[] {
+async function otherEvents(registry: Registry, id: string): Promise<DrEvent[]> {
   const out: DrEvent[] = [];
-  for (const r of registry.events.list({ includeHidden: true })) {
+  for (const r of await registry.events.list({ includeHidden: true })) {
     if (r.id === id) continue;
     try {
       out.push(fromOpenAdrEvent(r.body));
@@ -50,22 +50,22 @@ function otherEvents(registry: Registry, id: string): DrEvent[] {
  * VEN_NAME (or an event addressed to no one in particular) against the event's own request; a
  * site reached through a GROUP against its allocated share, and not at all without one.
  */
-export function measuredAs(
+export async function measuredAs(
   registry: Registry,
   ev: DrEvent,
   siteId: string,
-  groups: ReadonlyMap<string, readonly string[]> = groupsBySite(registry.vens),
-): { readonly measured: boolean; readonly groupShareKw?: number } {
-  const reach = targetsSite(ev, siteId, groups.get(siteId) ?? []);
+  groups?: ReadonlyMap<string, readonly string[]>,
+): Promise<{ readonly measured: boolean; readonly groupShareKw?: number }> {
+  const reach = targetsSite(ev, siteId, (groups ?? (await groupsBySite(registry.vens))).get(siteId) ?? []);
   if (reach.named) return { measured: true };
   if (!reach.viaGroup) return { measured: false };
-  const share = latestShares(registry, ev.id).get(siteId);
+  const share = (await latestShares(registry, ev.id)).get(siteId);
   return share === undefined ? { measured: false } : { measured: true, groupShareKw: share };
 }
 
 /** Each site's shed in the event's latest GROUP allocation or re-allocation (registry dispatch log). */
-function latestShares(registry: Registry, eventId: string): Map<string, number> {
-  const last = [...registry.dispatch.list(eventId)].reverse().find((r) => r.kind === 'allocation' || r.kind === 'reallocation');
+async function latestShares(registry: Registry, eventId: string): Promise<Map<string, number>> {
+  const last = [...(await registry.dispatch.list(eventId))].reverse().find((r) => r.kind === 'allocation' || r.kind === 'reallocation');
   const shares = Array.isArray(last?.body['shares']) ? (last.body['shares'] as unknown[]) : [];
   const out = new Map<string, number>();
   for (const s of shares) {
@@ -87,7 +87,7 @@ export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPlugi
       },
       async (req, reply) => {
         const id = req.params.eventID;
-        const record = registry.events.get(id);
+        const record = await registry.events.get(id);
         const own = siteClientOf(req);
         if (record === null) return notFound(reply, 'event', id);
         let ev: DrEvent;
@@ -98,7 +98,7 @@ export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPlugi
           return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} as stored does not map onto a DR event: ${(err as Error).message}`));
         }
         // A site client: events addressed to it by name or through one of its groups.
-        if (own !== undefined && !eventReachesSite(registry, ev, own)) return notFound(reply, 'event', id);
+        if (own !== undefined && !(await eventReachesSite(registry, ev, own))) return notFound(reply, 'event', id);
         if (record.cancelledMs !== null) ev = { ...ev, cancelledAtMs: record.cancelledMs };
         const now = nowMs();
         const status = eventStatus(ev, now);
@@ -107,14 +107,13 @@ export function eventPerformanceRoutes(deps: EventPerformanceDeps): FastifyPlugi
         }
         // Sites named by VEN_NAME, and sites reached through a GROUP (their ven's GROUP targets),
         // the latter measured against their allocated share (the latest allocation's).
-        const groups = groupsBySite(registry.vens);
-        const targeted = sites()
+        const groups = await groupsBySite(registry.vens);
+        const candidates = sites()
           .map((v) => v.site)
-          .filter((s) => own === undefined || s.id === own)
-          .map((site) => ({ site, as: measuredAs(registry, ev, site.id, groups) }))
-          .filter((t) => t.as.measured);
-        const { rate, rateProblem } = rateOf(registry, ev.programId);
-        const others = otherEvents(registry, id);
+          .filter((s) => own === undefined || s.id === own);
+        const measured = await Promise.all(candidates.map(async (site) => ({ site, as: await measuredAs(registry, ev, site.id, groups) })));
+        const targeted = measured.filter((t) => t.as.measured);
+        const [{ rate, rateProblem }, others] = await Promise.all([rateOf(registry, ev.programId), otherEvents(registry, id)]);
         const perSite = [];
         for (const { site, as } of targeted) {
           const view = await sitePerformance(store, site, ev, others, now, rate, as.groupShareKw);

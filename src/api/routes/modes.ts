@@ -6,9 +6,9 @@ import { problem, sendProblem } from '../problem.js';
 /** What the mode routes need of the running controller (its mode table), passed in. */
 export interface ModeControl {
   /** undefined: no such site. */
-  view(siteId: string, changes?: number): SiteModes | undefined;
+  view(siteId: string, changes?: number): Promise<SiteModes | undefined>;
   /** Validates and records; throws VppError MODE_UNKNOWN_SITE / MODE_UNKNOWN_ASSET / MODE_INVALID. */
-  setMode(change: ModeChange): ModeChange;
+  setMode(change: ModeChange): Promise<ModeChange>;
 }
 
 export interface ModeRouteDeps {
@@ -95,7 +95,7 @@ function refused(reply: FastifyReply, err: unknown): FastifyReply {
  */
 export function modeRoutes(deps: ModeRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    const put = (req: FastifyRequest, reply: FastifyReply, siteId: string, assetId: string | null) => {
+    const put = async (req: FastifyRequest, reply: FastifyReply, siteId: string, assetId: string | null) => {
       const body = req.body as ModeBodyT;
       if (body.reason.trim() === '') return sendProblem(reply, problem(400, 'body.reason: must not be blank', 'validation'));
       if (body.mode === 'manual' && body.setpointKw === undefined) return sendProblem(reply, problem(400, 'body.setpointKw: is required with mode manual', 'validation'));
@@ -103,11 +103,11 @@ export function modeRoutes(deps: ModeRouteDeps): FastifyPluginAsync {
         return sendProblem(reply, problem(400, `body.setpointKw: only with mode manual, got ${body.setpointKw} with mode ${body.mode}`, 'validation'));
       }
       try {
-        deps.modes.setMode({ siteId, assetId, mode: body.mode, manualKw: body.setpointKw ?? null, who: deps.principal(req), why: body.reason, atMs: deps.nowMs() });
+        await deps.modes.setMode({ siteId, assetId, mode: body.mode, manualKw: body.setpointKw ?? null, who: deps.principal(req), why: body.reason, atMs: deps.nowMs() });
       } catch (err) {
         return refused(reply, err);
       }
-      const view = deps.modes.view(siteId);
+      const view = await deps.modes.view(siteId);
       return view === undefined ? sendProblem(reply, problem(404, `no site '${siteId}'`)) : modesView(view);
     };
 
@@ -116,7 +116,7 @@ export function modeRoutes(deps: ModeRouteDeps): FastifyPluginAsync {
       { schema: { tags: ['sites'], summary: 'Operating mode of a site, each asset\u2019s effective mode, and the last changes', params: SiteParams, response: { 200: SiteModesSchema, 404: ProblemSchema } } },
       async (req, reply) => {
         const { siteId } = req.params as Static<typeof SiteParams>;
-        const view = deps.modes.view(siteId);
+        const view = await deps.modes.view(siteId);
         return view === undefined ? sendProblem(reply, problem(404, `no site '${siteId}'`)) : modesView(view);
       },
     );

@@ -111,30 +111,42 @@ export function bodyOf(r: OpenAdrRecord): OpenAdrBody {
 export { visibleToVen } from '../../store/index.js';
 
 /** The id of the ven a site (venName = site id) is; undefined when it has none. */
-export function venIdOfSite(registry: Registry, siteId: string): string | undefined {
-  return registry.vens.list({ columns: { ven_name: siteId }, limit: 1 })[0]?.id;
+export async function venIdOfSite(registry: Registry, siteId: string): Promise<string | undefined> {
+  return (await registry.vens.list({ columns: { ven_name: siteId }, limit: 1 }))[0]?.id;
 }
 
 /** The ven a report or subscription's clientName names: by its venName (site id) or its id. */
-export function venIdOfClientName(registry: Registry, clientName: unknown): string | undefined {
+export async function venIdOfClientName(registry: Registry, clientName: unknown): Promise<string | undefined> {
   if (typeof clientName !== 'string') return undefined;
-  return venIdOfSite(registry, clientName) ?? registry.vens.get(clientName)?.id;
+  return (await venIdOfSite(registry, clientName)) ?? (await registry.vens.get(clientName))?.id;
 }
 
 /** OpenADR's `objectID` pattern (ids in query strings and bodies). */
 export const OBJECT_ID_PARAM = { type: 'string', pattern: '^[a-zA-Z0-9_-]*$', minLength: 1, maxLength: 128 } as const;
 
 /** An owned record (report, subscription) as the caller may see it: a site client only its own ven's. */
-export function ownedReadable<R extends { readonly ownerVenId?: string | null }>(registry: Registry, req: FastifyRequest, r: R | null): R | null {
+export async function ownedReadable<R extends { readonly ownerVenId?: string | null }>(registry: Registry, req: FastifyRequest, r: R | null): Promise<R | null> {
   const site = siteClientOf(req);
   if (r === null || site === undefined) return r;
-  const own = venIdOfSite(registry, site);
+  const own = await venIdOfSite(registry, site);
   return own !== undefined && r.ownerVenId === own ? r : null;
 }
 
-/** A check's answer that is already a sent reply (a refusal), not a value. */
-export function isReply(x: unknown): x is FastifyReply {
-  return typeof x === 'object' && x !== null;
+/**
+ * A check's refusal, already sent. Wrapped because a FastifyReply is thenable: an async check
+ * returning it bare would resolve to undefined (once the reply is sent), not to the reply.
+ */
+export interface Refused {
+  readonly refused: FastifyReply;
+}
+
+export function refusal(reply: FastifyReply): Refused {
+  return { refused: reply };
+}
+
+/** Whether a check's answer is a refusal (already sent) rather than a value. */
+export function isRefused(x: unknown): x is Refused {
+  return typeof x === 'object' && x !== null && 'refused' in x;
 }
 
 /** 400 naming the field from a `field: why` problem string. */

@@ -6,9 +6,9 @@ import type { OpenAdrBody, Registry } from '../../store/index.js';
  * program exists and every VEN_NAME target names a known ven (our site), so an event never
  * silently reaches nobody through a typo.
  */
-export function eventReferenceProblem(registry: Registry, body: OpenAdrBody): string | null {
+export async function eventReferenceProblem(registry: Registry, body: OpenAdrBody): Promise<string | null> {
   const programId = body['programID'];
-  if (typeof programId !== 'string' || registry.programs.get(programId) === null) {
+  if (typeof programId !== 'string' || (await registry.programs.get(programId)) === null) {
     return `programID: no program ${JSON.stringify(programId)}`;
   }
   const targets = Array.isArray(body['targets']) ? (body['targets'] as unknown[]) : [];
@@ -16,7 +16,7 @@ export function eventReferenceProblem(registry: Registry, body: OpenAdrBody): st
     const map = t as { type?: unknown; values?: unknown };
     if (map.type !== 'VEN_NAME' || !Array.isArray(map.values)) continue;
     for (const [j, v] of (map.values as unknown[]).entries()) {
-      const known = typeof v === 'string' && registry.vens.list({ columns: { ven_name: v }, limit: 1 }).length > 0;
+      const known = typeof v === 'string' && (await registry.vens.list({ columns: { ven_name: v }, limit: 1 })).length > 0;
       if (!known) return `targets.${i}.values.${j}: no ven (site) named ${JSON.stringify(v)}`;
     }
   }

@@ -5,13 +5,16 @@ import type { OpenAdrBody } from '../../store/index.js';
 import { openAdrSchemaIds } from '../openadr/index.js';
 import { problem, sendProblem } from '../problem.js';
 import { eventReferenceProblem, startedEventChangeProblem } from './openadr-event-rules.js';
+import { queuedWrite } from './registry-writes.js';
 import {
   badField,
   filterOf,
   idParams,
+  isRefused,
   listQuerySchema,
   newId,
   notFound,
+  refusal,
   responses,
   sendRefusal,
   siteClientOf,
@@ -19,6 +22,7 @@ import {
   visibleToVen,
   type ListQuery,
   type OpenAdrRouteDeps,
+  type Refused,
 } from './openadr-common.js';
 
 type ById = { Params: { eventID: string } };
@@ -39,16 +43,15 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps & { readonly onChange?
   const changed = (): void => deps.onChange?.();
 
   /** The event as the controller will see it, or a 400/409 already sent. */
-  function checked(body: OpenAdrBody, reply: FastifyReply): DrEvent | FastifyReply {
-    const ref = eventReferenceProblem(registry, body);
-    if (ref !== null) return badField(reply, ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 2));
+  async function checked(body: OpenAdrBody, reply: FastifyReply): Promise<DrEvent | Refused> {
+    const ref = await eventReferenceProblem(registry, body);
+    if (ref !== null) return refusal(badField(reply, ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 2)));
     try {
       return fromOpenAdrEvent(body);
     } catch (err) {
-      return sendRefusal(reply, err);
+      return refusal(sendRefusal(reply, err));
     }
   }
-  const isReply = (x: DrEvent | FastifyReply): x is FastifyReply => !('intervals' in x);
 
   return async (api) => {
     const tags = ['events'];
@@ -62,35 +65,34 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps & { readonly onChange?
       async (req) => {
         const site = siteClientOf(req);
         const q = req.query;
-        return registry.events
-          .list({ ...filterOf(q), ...(q.programID === undefined ? {} : { columns: { program_id: q.programID } }), ...(site === undefined ? {} : { visibleToVen: site }) })
-          .map((r) => r.body);
+        const events = await registry.events.list({ ...filterOf(q), ...(q.programID === undefined ? {} : { columns: { program_id: q.programID } }), ...(site === undefined ? {} : { visibleToVen: site }) });
+        return events.map((r) => r.body);
       },
     );
 
     api.post(
       '/events',
       { config: { scope: 'write_events' }, schema: { tags, summary: 'Create an event', body, response: responses('event', 201) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const now = nowMs();
         const event = stamp(req.body, 'EVENT', newId(), now, now);
-        const ev = checked(event, reply);
-        if (isReply(ev)) return ev;
+        const ev = await checked(event, reply);
+        if (isRefused(ev)) return ev.refused;
         try {
-          const created = registry.events.create(event, now);
+          const created = await registry.events.create(event, now);
           changed();
           return await reply.code(201).send(created.body);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.get<ById>(
       '/events/:eventID',
       { config: { scope: 'read_all' }, schema: { tags, summary: 'Read an event', params, response: responses('event', 200) } },
       async (req, reply) => {
-        const r = registry.events.get(req.params.eventID);
+        const r = await registry.events.get(req.params.eventID);
         const site = siteClientOf(req);
         if (r === null || r.cancelledMs !== null || (site !== undefined && !visibleToVen(r.body, site))) return notFound(reply, 'event', req.params.eventID);
         return r.body;
@@ -100,14 +102,14 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps & { readonly onChange?
     api.put<ById>(
       '/events/:eventID',
       { config: { scope: 'write_events' }, schema: { tags, summary: 'Replace an event (once started: shorten only)', params, body, response: responses('event', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.eventID;
-        const old = registry.events.get(id);
+        const old = await registry.events.get(id);
         if (old === null || old.cancelledMs !== null) return notFound(reply, 'event', id);
         const now = nowMs();
         const event = stamp(req.body, 'EVENT', id, old.createdMs, now);
-        const next = checked(event, reply);
-        if (isReply(next)) return next;
+        const next = await checked(event, reply);
+        if (isRefused(next)) return next.refused;
         const before = fromOpenAdrEvent(old.body);
         const status = eventStatus(before, now);
         if (status === 'completed') return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} has completed; it cannot change`));
@@ -116,28 +118,29 @@ export function openAdrEventRoutes(deps: OpenAdrRouteDeps & { readonly onChange?
           if (why !== null) return sendProblem(reply, problem(409, `event ${JSON.stringify(id)} has started: ${why}`));
         }
         try {
-          const updated = registry.events.update(id, event, now);
+          const updated = await registry.events.update(id, event, now);
           changed();
           return updated?.body ?? notFound(reply, 'event', id);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.delete<ById>(
       '/events/:eventID',
       { config: { scope: 'write_events' }, schema: { tags, summary: 'Delete an event; one that is running is cancelled', params, response: responses('event', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.eventID;
-        const old = registry.events.get(id);
+        const old = await registry.events.get(id);
         if (old === null || old.cancelledMs !== null) return notFound(reply, 'event', id);
         const now = nowMs();
-        if (eventStatus(fromOpenAdrEvent(old.body), now) === 'active') registry.events.cancel(id, now);
-        else registry.events.delete(id);
+        const done = eventStatus(fromOpenAdrEvent(old.body), now) === 'active' ? await registry.events.cancel(id, now) : (await registry.events.delete(id)) !== null;
+        // Gone meanwhile (another process sharing the registry): nothing was cancelled here.
+        if (!done) return notFound(reply, 'event', id);
         changed();
         return old.body;
-      },
+      }),
     );
   };
 }

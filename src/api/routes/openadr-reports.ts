@@ -4,13 +4,14 @@ import { openAdrSchemaIds } from '../openadr/index.js';
 import { problem, sendProblem } from '../problem.js';
 import {
   idParams,
-  isReply,
+  isRefused,
   newId,
   notFound,
   ownedReadable,
   OBJECT_ID_PARAM,
   PAGE_PARAMS,
   refuse,
+  refusal,
   responses,
   sendRefusal,
   siteClientOf,
@@ -19,7 +20,9 @@ import {
   venIdOfSite,
   visibleToVen,
   type OpenAdrRouteDeps,
+  type Refused,
 } from './openadr-common.js';
+import { queuedWrite } from './registry-writes.js';
 
 type ById = { Params: { reportID: string } };
 type ListReports = { Querystring: { skip: number; limit: number; programID?: string; eventID?: string; clientName?: string } };
@@ -35,31 +38,31 @@ export function openAdrReportRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync 
   const { registry, nowMs } = deps;
 
   /** The owning ven for a write (a reply already sent when refused). */
-  function ownerFor(req: FastifyRequest, reply: FastifyReply, body: OpenAdrBody): string | null | FastifyReply {
+  async function ownerFor(req: FastifyRequest, reply: FastifyReply, body: OpenAdrBody): Promise<string | null | Refused> {
     const site = siteClientOf(req);
-    if (site === undefined) return venIdOfClientName(registry, body['clientName']) ?? null;
-    const venId = venIdOfSite(registry, site);
-    if (venId === undefined) return sendProblem(reply, problem(409, `site ${JSON.stringify(site)} has no ven; create it (POST /vens) first`));
+    if (site === undefined) return (await venIdOfClientName(registry, body['clientName'])) ?? null;
+    const venId = await venIdOfSite(registry, site);
+    if (venId === undefined) return refusal(sendProblem(reply, problem(409, `site ${JSON.stringify(site)} has no ven; create it (POST /vens) first`)));
     const name = body['clientName'];
     if (name !== site && name !== venId) {
-      return sendProblem(reply, problem(403, `a site client reports only as its own ven: clientName must be ${JSON.stringify(site)} or ${JSON.stringify(venId)}, got ${JSON.stringify(name)}`, 'forbidden'));
+      return refusal(sendProblem(reply, problem(403, `a site client reports only as its own ven: clientName must be ${JSON.stringify(site)} or ${JSON.stringify(venId)}, got ${JSON.stringify(name)}`, 'forbidden')));
     }
     return venId;
   }
 
   /** `field: why` when the report names no program, or no event of it that the writer may see. */
-  function referenceProblem(body: OpenAdrBody, site: string | undefined): string | null {
+  async function referenceProblem(body: OpenAdrBody, site: string | undefined): Promise<string | null> {
     const programId = body['programID'];
-    if (typeof programId !== 'string' || registry.programs.get(programId) === null) return `programID: no program ${JSON.stringify(programId)}`;
+    if (typeof programId !== 'string' || (await registry.programs.get(programId)) === null) return `programID: no program ${JSON.stringify(programId)}`;
     const eventId = body['eventID'];
-    const event = typeof eventId === 'string' ? registry.events.get(eventId) : null;
+    const event = typeof eventId === 'string' ? await registry.events.get(eventId) : null;
     if (event === null || (site !== undefined && !visibleToVen(event.body, site))) return `eventID: no event ${JSON.stringify(eventId)}`;
     if (event.body['programID'] !== programId) return `eventID: event ${JSON.stringify(eventId)} belongs to program ${JSON.stringify(event.body['programID'])}, not ${JSON.stringify(programId)}`;
     return null;
   }
 
   /** The record, if the caller may see it: a site client only its own ven's. */
-  const readable = (req: FastifyRequest, id: string) => ownedReadable(registry, req, registry.reports.get(id));
+  const readable = async (req: FastifyRequest, id: string) => ownedReadable(registry, req, await registry.reports.get(id));
 
 
   return async (api) => {
@@ -82,7 +85,7 @@ export function openAdrReportRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync 
       async (req) => {
         const q = req.query;
         const site = siteClientOf(req);
-        const own = site === undefined ? undefined : venIdOfSite(registry, site);
+        const own = site === undefined ? undefined : await venIdOfSite(registry, site);
         if (site !== undefined && own === undefined) return [];
         const columns: Record<string, string> = {
           ...(q.programID === undefined ? {} : { program_id: q.programID }),
@@ -90,63 +93,63 @@ export function openAdrReportRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync 
           ...(q.clientName === undefined ? {} : { client_name: q.clientName }),
           ...(own === undefined ? {} : { ven_id: own }),
         };
-        return registry.reports.list({ skip: q.skip, limit: q.limit, columns }).map((r) => r.body);
+        return (await registry.reports.list({ skip: q.skip, limit: q.limit, columns })).map((r) => r.body);
       },
     );
 
     api.post(
       '/reports',
       { config: { scope: 'write_reports' }, schema: { tags, summary: 'Create a report (VENs only, as themselves)', body, response: responses('report', 201) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const now = nowMs();
         const report = stamp(req.body, 'REPORT', newId(), now, now);
-        const owner = ownerFor(req, reply, report);
-        if (isReply(owner)) return owner;
-        const why = referenceProblem(report, siteClientOf(req));
+        const owner = await ownerFor(req, reply, report);
+        if (isRefused(owner)) return owner.refused;
+        const why = await referenceProblem(report, siteClientOf(req));
         if (why !== null) return refuse(reply, why);
         try {
-          return await reply.code(201).send(registry.reports.create(report, now, owner).body);
+          return await reply.code(201).send((await registry.reports.create(report, now, owner)).body);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.get<ById>(
       '/reports/:reportID',
       { config: { scope: 'read_all' }, schema: { tags, summary: 'Read a report', params, response: responses('report', 200) } },
-      async (req, reply) => readable(req, req.params.reportID)?.body ?? notFound(reply, 'report', req.params.reportID),
+      async (req, reply) => (await readable(req, req.params.reportID))?.body ?? notFound(reply, 'report', req.params.reportID),
     );
 
     api.put<ById>(
       '/reports/:reportID',
       { config: { scope: 'write_reports' }, schema: { tags, summary: 'Replace a report (its writer only)', params, body, response: responses('report', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.reportID;
-        const old = readable(req, id);
+        const old = await readable(req, id);
         if (old === null) return notFound(reply, 'report', id);
         const now = nowMs();
         const report = stamp(req.body, 'REPORT', id, old.createdMs, now);
-        const owner = ownerFor(req, reply, report);
-        if (isReply(owner)) return owner;
-        const why = referenceProblem(report, siteClientOf(req));
+        const owner = await ownerFor(req, reply, report);
+        if (isRefused(owner)) return owner.refused;
+        const why = await referenceProblem(report, siteClientOf(req));
         if (why !== null) return refuse(reply, why);
         try {
-          return registry.reports.update(id, report, now)?.body ?? notFound(reply, 'report', id);
+          return (await registry.reports.update(id, report, now))?.body ?? notFound(reply, 'report', id);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.delete<ById>(
       '/reports/:reportID',
       { config: { scope: 'write_reports' }, schema: { tags, summary: 'Delete a report (its writer only)', params, response: responses('report', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.reportID;
-        if (readable(req, id) === null) return notFound(reply, 'report', id);
-        return registry.reports.delete(id)?.body ?? notFound(reply, 'report', id);
-      },
+        if ((await readable(req, id)) === null) return notFound(reply, 'report', id);
+        return (await registry.reports.delete(id))?.body ?? notFound(reply, 'report', id);
+      }),
     );
   };
 }

@@ -14,6 +14,7 @@ import {
   type OpenAdrRouteDeps,
 } from './openadr-common.js';
 import { venSiteOf } from './openadr-vens.js';
+import { queuedWrite } from './registry-writes.js';
 
 type OfVen = { Params: { venID: string } };
 type ById = { Params: { venID: string; resourceID: string } };
@@ -26,8 +27,8 @@ type ById = { Params: { venID: string; resourceID: string } };
 export function openAdrResourceRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
   const { registry, nowMs } = deps;
   const siteOf = venSiteOf(deps);
-  const resourceOf = (venId: string, resourceId: string) => {
-    const r = registry.resources.get(resourceId);
+  const resourceOf = async (venId: string, resourceId: string) => {
+    const r = await registry.resources.get(resourceId);
     return r !== null && r.body['venID'] === venId ? r : null;
   };
   return async (api) => {
@@ -44,59 +45,59 @@ export function openAdrResourceRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsyn
       { config: read, onRequest: restrictSiteClient(siteOf), schema: { tags, summary: "List a ven's resources (assets)", params: venParams, querystring: listQuerySchema({ resourceName }), response: responses('resource', 200, true) } },
       async (req, reply) => {
         const venId = req.params.venID;
-        if (registry.vens.get(venId) === null) return notFound(reply, 'ven', venId);
+        if ((await registry.vens.get(venId)) === null) return notFound(reply, 'ven', venId);
         const name = req.query.resourceName;
-        return registry.resources.list({ ...filterOf(req.query), columns: { ven_id: venId, ...(name === undefined ? {} : { resource_name: name }) } }).map((r) => r.body);
+        return (await registry.resources.list({ ...filterOf(req.query), columns: { ven_id: venId, ...(name === undefined ? {} : { resource_name: name }) } })).map((r) => r.body);
       },
     );
 
     api.post<OfVen>(
       '/vens/:venID/resources',
       { config: write, onRequest: requireSiteAccess(siteOf), schema: { tags, summary: 'Create a resource', params: venParams, body, response: responses('resource', 201) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const venId = req.params.venID;
-        if (registry.vens.get(venId) === null) return notFound(reply, 'ven', venId);
+        if ((await registry.vens.get(venId)) === null) return notFound(reply, 'ven', venId);
         const now = nowMs();
         const resource = { ...stamp(req.body, 'RESOURCE', newId(), now, now), venID: venId };
         try {
-          return await reply.code(201).send(registry.resources.create(resource, now).body);
+          return await reply.code(201).send((await registry.resources.create(resource, now)).body);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.get<ById>(
       '/vens/:venID/resources/:resourceID',
       { config: read, onRequest: restrictSiteClient(siteOf), schema: { tags, summary: 'Read a resource', params, response: responses('resource', 200) } },
-      async (req, reply) => resourceOf(req.params.venID, req.params.resourceID)?.body ?? notFound(reply, 'resource', req.params.resourceID),
+      async (req, reply) => (await resourceOf(req.params.venID, req.params.resourceID))?.body ?? notFound(reply, 'resource', req.params.resourceID),
     );
 
     api.put<ById>(
       '/vens/:venID/resources/:resourceID',
       { config: write, onRequest: requireSiteAccess(siteOf), schema: { tags, summary: 'Replace a resource', params, body, response: responses('resource', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const { venID, resourceID } = req.params;
-        const old = resourceOf(venID, resourceID);
+        const old = await resourceOf(venID, resourceID);
         if (old === null) return notFound(reply, 'resource', resourceID);
         const now = nowMs();
         const resource = { ...stamp(req.body, 'RESOURCE', resourceID, old.createdMs, now), venID };
         try {
-          return registry.resources.update(resourceID, resource, now)?.body ?? notFound(reply, 'resource', resourceID);
+          return (await registry.resources.update(resourceID, resource, now))?.body ?? notFound(reply, 'resource', resourceID);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.delete<ById>(
       '/vens/:venID/resources/:resourceID',
       { config: write, onRequest: requireSiteAccess(siteOf), schema: { tags, summary: 'Delete a resource', params, response: responses('resource', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const { venID, resourceID } = req.params;
-        if (resourceOf(venID, resourceID) === null) return notFound(reply, 'resource', resourceID);
-        return registry.resources.delete(resourceID)?.body ?? notFound(reply, 'resource', resourceID);
-      },
+        if ((await resourceOf(venID, resourceID)) === null) return notFound(reply, 'resource', resourceID);
+        return (await registry.resources.delete(resourceID))?.body ?? notFound(reply, 'resource', resourceID);
+      }),
     );
   };
 }

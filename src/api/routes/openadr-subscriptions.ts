@@ -6,13 +6,14 @@ import { problem, sendProblem } from '../problem.js';
 import {
   filterOf,
   idParams,
-  isReply,
+  isRefused,
   newId,
   notFound,
   ownedReadable,
   OBJECT_ID_PARAM,
   PAGE_PARAMS,
   refuse,
+  refusal,
   responses,
   sendRefusal,
   siteClientOf,
@@ -23,7 +24,9 @@ import {
   visibleToVen,
   type ListQuery,
   type OpenAdrRouteDeps,
+  type Refused,
 } from './openadr-common.js';
+import { queuedWrite } from './registry-writes.js';
 
 type ById = { Params: { subscriptionID: string } };
 type ListSubscriptions = { Querystring: ListQuery & { programID?: string; clientName?: string; objects?: string[] } };
@@ -44,22 +47,22 @@ export const SIGNING_SECRET_FIELD = 'signingSecret';
 export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPluginAsync {
   const { registry, nowMs } = deps;
 
-  function ownerFor(req: FastifyRequest, reply: FastifyReply, body: OpenAdrBody): string | null | FastifyReply {
+  async function ownerFor(req: FastifyRequest, reply: FastifyReply, body: OpenAdrBody): Promise<string | null | Refused> {
     const site = siteClientOf(req);
     if (site === undefined) return null;
-    const venId = venIdOfSite(registry, site);
-    if (venId === undefined) return sendProblem(reply, problem(409, `site ${JSON.stringify(site)} has no ven; create it (POST /vens) first`));
+    const venId = await venIdOfSite(registry, site);
+    if (venId === undefined) return refusal(sendProblem(reply, problem(409, `site ${JSON.stringify(site)} has no ven; create it (POST /vens) first`)));
     const name = body['clientName'];
-    if (name !== site && venIdOfClientName(registry, name) !== venId) {
-      return sendProblem(reply, problem(403, `a site client subscribes only as its own ven: clientName must be ${JSON.stringify(site)} or ${JSON.stringify(venId)}, got ${JSON.stringify(name)}`, 'forbidden'));
+    if (name !== site && (await venIdOfClientName(registry, name)) !== venId) {
+      return refusal(sendProblem(reply, problem(403, `a site client subscribes only as its own ven: clientName must be ${JSON.stringify(site)} or ${JSON.stringify(venId)}, got ${JSON.stringify(name)}`, 'forbidden')));
     }
     return venId;
   }
 
   /** `field: why` for what the schema cannot say, or null. */
-  function bodyProblem(body: OpenAdrBody, site: string | undefined): string | null {
+  async function bodyProblem(body: OpenAdrBody, site: string | undefined): Promise<string | null> {
     const programId = body['programID'];
-    const program = typeof programId === 'string' ? registry.programs.get(programId) : null;
+    const program = typeof programId === 'string' ? await registry.programs.get(programId) : null;
     if (program === null || (site !== undefined && !visibleToVen(program.body, site))) return `programID: no program ${JSON.stringify(programId)}`;
     const ops = Array.isArray(body['objectOperations']) ? (body['objectOperations'] as unknown[]) : [];
     for (const [i, op] of ops.entries()) {
@@ -70,7 +73,7 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
   }
 
   /** The record, if the caller may see it: a site client only its own ven's. */
-  const readable = (req: FastifyRequest, id: string) => ownedReadable(registry, req, registry.subscriptions.get(id));
+  const readable = async (req: FastifyRequest, id: string) => ownedReadable(registry, req, await registry.subscriptions.get(id));
 
   /** The stored object: what was sent, server fields filled, no signing secret. */
   function subscriptionOf(sent: unknown, id: string, createdMs: number, nowMs: number): OpenAdrBody {
@@ -112,7 +115,7 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
       async (req) => {
         const q = req.query;
         const site = siteClientOf(req);
-        const own = site === undefined ? undefined : venIdOfSite(registry, site);
+        const own = site === undefined ? undefined : await venIdOfSite(registry, site);
         if (site !== undefined && own === undefined) return [];
         const columns: Record<string, string> = {
           ...(q.programID === undefined ? {} : { program_id: q.programID }),
@@ -120,10 +123,10 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
           ...(own === undefined ? {} : { ven_id: own }),
         };
         const { skip, limit, ...targets } = filterOf(q);
-        if (q.objects === undefined) return registry.subscriptions.list({ ...targets, skip, limit, columns }).map((r) => shown(req, r.body));
+        if (q.objects === undefined) return (await registry.subscriptions.list({ ...targets, skip, limit, columns })).map((r) => shown(req, r.body));
         // Few subscriptions exist: filter on objectOperations here, then page.
         const wanted = new Set(q.objects);
-        const all = registry.subscriptions.list({ ...targets, columns }).map((r) => shown(req, r.body)).filter((b) => subscribesTo(b, wanted));
+        const all = (await registry.subscriptions.list({ ...targets, columns })).map((r) => shown(req, r.body)).filter((b) => subscribesTo(b, wanted));
         return all.slice(skip ?? 0, (skip ?? 0) + (limit ?? all.length));
       },
     );
@@ -131,27 +134,27 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
     api.post(
       '/subscriptions',
       { config: { scope: 'write_subscriptions' }, schema: { tags, summary: 'Create a subscription (webhook); answers its signingSecret once', body, response: responses('subscription', 201) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const now = nowMs();
         const subscription = subscriptionOf(req.body, newId(), now, now);
-        const owner = ownerFor(req, reply, subscription);
-        if (isReply(owner)) return owner;
-        const why = bodyProblem(subscription, siteClientOf(req));
+        const owner = await ownerFor(req, reply, subscription);
+        if (isRefused(owner)) return owner.refused;
+        const why = await bodyProblem(subscription, siteClientOf(req));
         if (why !== null) return refuse(reply, why);
         try {
-          const created = registry.subscriptions.create(subscription, now, owner);
-          return await reply.code(201).send({ ...created.body, [SIGNING_SECRET_FIELD]: registry.subscriptions.signingSecret(created.id) });
+          const created = await registry.subscriptions.create(subscription, now, owner);
+          return await reply.code(201).send({ ...created.body, [SIGNING_SECRET_FIELD]: await registry.subscriptions.signingSecret(created.id) });
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.get<ById>(
       '/subscriptions/:subscriptionID',
       { config: { scope: 'read_all' }, schema: { tags, summary: 'Read a subscription', params, response: responses('subscription', 200) } },
       async (req, reply) => {
-        const r = readable(req, req.params.subscriptionID);
+        const r = await readable(req, req.params.subscriptionID);
         return r === null ? notFound(reply, 'subscription', req.params.subscriptionID) : shown(req, r.body);
       },
     );
@@ -159,32 +162,32 @@ export function openAdrSubscriptionRoutes(deps: OpenAdrRouteDeps): FastifyPlugin
     api.put<ById>(
       '/subscriptions/:subscriptionID',
       { config: { scope: 'write_subscriptions' }, schema: { tags, summary: 'Replace a subscription (its signing secret stays)', params, body, response: responses('subscription', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.subscriptionID;
-        const old = readable(req, id);
+        const old = await readable(req, id);
         if (old === null) return notFound(reply, 'subscription', id);
         const now = nowMs();
         const subscription = subscriptionOf(req.body, id, old.createdMs, now);
-        const owner = ownerFor(req, reply, subscription);
-        if (isReply(owner)) return owner;
-        const why = bodyProblem(subscription, siteClientOf(req));
+        const owner = await ownerFor(req, reply, subscription);
+        if (isRefused(owner)) return owner.refused;
+        const why = await bodyProblem(subscription, siteClientOf(req));
         if (why !== null) return refuse(reply, why);
         try {
-          return registry.subscriptions.update(id, subscription, now)?.body ?? notFound(reply, 'subscription', id);
+          return (await registry.subscriptions.update(id, subscription, now))?.body ?? notFound(reply, 'subscription', id);
         } catch (err) {
           return sendRefusal(reply, err);
         }
-      },
+      }),
     );
 
     api.delete<ById>(
       '/subscriptions/:subscriptionID',
       { config: { scope: 'write_subscriptions' }, schema: { tags, summary: 'Delete a subscription (pending deliveries go with it)', params, response: responses('subscription', 200) } },
-      async (req, reply) => {
+      async (req, reply) => queuedWrite(registry, async () => {
         const id = req.params.subscriptionID;
-        if (readable(req, id) === null) return notFound(reply, 'subscription', id);
-        return registry.subscriptions.delete(id)?.body ?? notFound(reply, 'subscription', id);
-      },
+        if ((await readable(req, id)) === null) return notFound(reply, 'subscription', id);
+        return (await registry.subscriptions.delete(id))?.body ?? notFound(reply, 'subscription', id);
+      }),
     );
   };
 }

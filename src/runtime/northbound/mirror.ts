@@ -43,7 +43,7 @@ function checked(kind: 'program' | 'event', value: unknown): { ok: Json } | { wh
  * stays. Upstream program deletions are not mirrored: deleting a local program would delete its
  * events' history. Call only with complete lists (a failed page must not read as deletions).
  */
-export function mirror(target: MirrorTarget, upPrograms: readonly unknown[], upEvents: readonly unknown[], opts: MirrorOptions): MirrorResult {
+export async function mirror(target: MirrorTarget, upPrograms: readonly unknown[], upEvents: readonly unknown[], opts: MirrorOptions): Promise<MirrorResult> {
   const result: MirrorResult = { created: [], updated: [], cancelled: [], deleted: [], skipped: [] };
   const programIds = new Map<string, string>(); // upstream program id -> local id, for programs mirrored now
 
@@ -53,7 +53,7 @@ export function mirror(target: MirrorTarget, upPrograms: readonly unknown[], upE
     if ('why' in c) { result.skipped.push(`program ${upId}: ${c.why}`); continue; }
     const name = String(c.ok['programName']);
     if (opts.programNames !== null && !opts.programNames.includes(name)) continue;
-    const why = upsertProgram(target.programs, c.ok, opts, result);
+    const why = await upsertProgram(target.programs, c.ok, opts, result);
     if (why === null) programIds.set(upId, localId(upId));
     else result.skipped.push(`program ${upId}: ${why}`);
   }
@@ -69,17 +69,17 @@ export function mirror(target: MirrorTarget, upPrograms: readonly unknown[], upE
     // without a name filter it gets a placeholder program; with one, it is not ours to act on.
     if (!programIds.has(upProgramId) && opts.programNames === null) {
       const placeholder = { id: upProgramId, objectType: 'PROGRAM', createdDateTime: c.ok['createdDateTime'], programName: `upstream ${upProgramId}` };
-      if (upsertProgram(target.programs, placeholder, opts, result) === null) programIds.set(upProgramId, localId(upProgramId));
+      if ((await upsertProgram(target.programs, placeholder, opts, result)) === null) programIds.set(upProgramId, localId(upProgramId));
     }
     const programId = programIds.get(upProgramId);
     if (programId === undefined) continue;
-    const why = upsertEvent(target.events, c.ok, programId, opts, result);
+    const why = await upsertEvent(target.events, c.ok, programId, opts, result);
     if (why !== null) result.skipped.push(`event ${upId}: ${why}`);
   }
 
-  for (const r of target.events.list({ includeHidden: true })) {
+  for (const r of await target.events.list({ includeHidden: true })) {
     if (listed.has(r.id) || tagOf(r.body, opts.vtnUrl) === null) continue;
-    const rec = target.events.get(r.id);
+    const rec = await target.events.get(r.id);
     if (rec === null || rec.cancelledMs !== null) continue;
     let status;
     try {
@@ -88,37 +88,37 @@ export function mirror(target: MirrorTarget, upPrograms: readonly unknown[], upE
       continue;
     }
     if (status === 'active') {
-      target.events.cancel(r.id, opts.nowMs);
+      await target.events.cancel(r.id, opts.nowMs);
       result.cancelled.push(r.id);
     } else if (status === 'pending') {
-      target.events.delete(r.id);
+      await target.events.delete(r.id);
       result.deleted.push(r.id);
     }
   }
   return result;
 }
 
-function upsertProgram(repo: OpenAdrRepository, up: Json, opts: MirrorOptions, result: MirrorResult): string | null {
+async function upsertProgram(repo: OpenAdrRepository, up: Json, opts: MirrorOptions, result: MirrorResult): Promise<string | null> {
   const upId = String(up['id']);
   const id = localId(upId);
-  const old = repo.get(id);
+  const old = await repo.get(id);
   const oldTag = old === null ? null : tagOf(old.body);
   if (old !== null && oldTag === null) return `local program ${id} exists and is not a mirror; left alone`;
   const name = String(up['programName']);
   const body = localProgramBody(up, opts, name, old?.createdMs);
   if (oldTag !== null && oldTag.digest === tagOf(body)?.digest) return null;
-  const write = (b: OpenAdrBody): void => {
-    if (old === null) repo.create(b, opts.nowMs);
-    else repo.update(id, b, opts.nowMs);
+  const write = async (b: OpenAdrBody): Promise<void> => {
+    if (old === null) await repo.create(b, opts.nowMs);
+    else await repo.update(id, b, opts.nowMs);
   };
   try {
     fromOpenAdrProgram(body);
     try {
-      write(body);
+      await write(body);
     } catch (err) {
       // A local program already has the name: the mirror is told apart by the upstream id.
       if (!(err instanceof VppError) || err.code !== 'REGISTRY_CONFLICT') throw err;
-      write({ ...body, programName: `${name} [upstream ${upId}]`.slice(0, 128) });
+      await write({ ...body, programName: `${name} [upstream ${upId}]`.slice(0, 128) });
     }
     (old === null ? result.created : result.updated).push(id);
     return null;
@@ -127,9 +127,9 @@ function upsertProgram(repo: OpenAdrRepository, up: Json, opts: MirrorOptions, r
   }
 }
 
-function upsertEvent(repo: EventRepository, up: Json, programId: string, opts: MirrorOptions, result: MirrorResult): string | null {
+async function upsertEvent(repo: EventRepository, up: Json, programId: string, opts: MirrorOptions, result: MirrorResult): Promise<string | null> {
   const id = localId(String(up['id']));
-  const old = repo.get(id);
+  const old = await repo.get(id);
   const oldTag = old === null ? null : tagOf(old.body);
   if (old !== null && oldTag === null) return `local event ${id} exists and is not a mirror; left alone`;
   // Once cancelled here it stays so: sites stopped acting on it.
@@ -140,10 +140,10 @@ function upsertEvent(repo: EventRepository, up: Json, programId: string, opts: M
     const ev = fromOpenAdrEvent(body);
     if (old === null) {
       if (eventStatus(ev, opts.historyBeforeMs) === 'completed') return null;
-      repo.create(body, opts.nowMs);
+      await repo.create(body, opts.nowMs);
       result.created.push(id);
     } else {
-      repo.update(id, body, opts.nowMs);
+      await repo.update(id, body, opts.nowMs);
       result.updated.push(id);
     }
     return null;

@@ -45,12 +45,12 @@ export class Reporter {
   /** Reports every completed, unreported mirror whose retry time has come. */
   async due(nowMs: number): Promise<ReportOutcome[]> {
     const out: ReportOutcome[] = [];
-    for (const r of this.o.events.list({ includeHidden: true })) {
+    for (const r of await this.o.events.list({ includeHidden: true })) {
       const tag = tagOf(r.body, this.o.vtnUrl);
       if (tag === null || tag.report !== undefined) continue;
       const retry = this.retries.get(r.id);
       if (retry !== undefined && nowMs < retry.nextAtMs) continue;
-      const rec = this.o.events.get(r.id);
+      const rec = await this.o.events.get(r.id);
       if (rec === null) continue;
       let ev: DrEvent;
       try {
@@ -69,16 +69,16 @@ export class Reporter {
     const eventId = rec.id;
     try {
       const existing = await this.alreadyThere(tag);
-      if (existing !== undefined) return this.record(rec, { id: existing, atMs: nowMs }, 'found');
+      if (existing !== undefined) return await this.record(rec, { id: existing, atMs: nowMs }, 'found');
       const body = await this.body(ev, tag, nowMs);
       const problems = validateOpenAdr('report', body);
-      if (problems.length > 0) return this.record(rec, { id: null, atMs: nowMs, refused: `our report fails the 3.0.1 schema: ${problems.join('; ')}` }, 'refused');
+      if (problems.length > 0) return await this.record(rec, { id: null, atMs: nowMs, refused: `our report fails the 3.0.1 schema: ${problems.join('; ')}` }, 'refused');
       const res = await this.http.request('POST', '/reports', body);
       if (res.status === 200 || res.status === 201) {
         const id = (res.body as { id?: unknown } | null)?.id;
-        return this.record(rec, { id: typeof id === 'string' ? id : null, atMs: nowMs }, 'sent');
+        return await this.record(rec, { id: typeof id === 'string' ? id : null, atMs: nowMs }, 'sent');
       }
-      if (PERMANENT.has(res.status)) return this.record(rec, { id: null, atMs: nowMs, refused: `HTTP ${res.status}${detailOf(res.body)}` }, 'refused');
+      if (PERMANENT.has(res.status)) return await this.record(rec, { id: null, atMs: nowMs, refused: `HTTP ${res.status}${detailOf(res.body)}` }, 'refused');
       throw new VppError('NORTHBOUND_HTTP', `POST /reports: HTTP ${res.status}${detailOf(res.body)}`);
     } catch (err) {
       const attempts = (this.retries.get(eventId)?.attempts ?? 0) + 1;
@@ -104,7 +104,7 @@ export class Reporter {
   private async body(ev: DrEvent, tag: UpstreamTag, nowMs: number): Promise<ReturnType<typeof buildReport>> {
     await this.o.store.flush();
     const sites = this.o.sites().filter((s) => targetsSite(ev, s.id, []).named);
-    const others = this.otherEvents(ev.id);
+    const others = await this.otherEvents(ev.id);
     const measured = [];
     for (const site of sites) measured.push(await sitePerformance(this.o.store, site, ev, others, nowMs, undefined));
     const end = eventWindow(ev).endMs;
@@ -117,9 +117,9 @@ export class Reporter {
     });
   }
 
-  private otherEvents(id: string): DrEvent[] {
+  private async otherEvents(id: string): Promise<DrEvent[]> {
     const out: DrEvent[] = [];
-    for (const r of this.o.events.list({ includeHidden: true })) {
+    for (const r of await this.o.events.list({ includeHidden: true })) {
       if (r.id === id) continue;
       try {
         out.push(fromOpenAdrEvent(r.body));
@@ -130,8 +130,8 @@ export class Reporter {
     return out;
   }
 
-  private record(rec: EventRecord, report: NonNullable<UpstreamTag['report']>, result: ReportOutcome['result']): ReportOutcome {
-    this.o.events.update(rec.id, withReport(rec.body, report), report.atMs);
+  private async record(rec: EventRecord, report: NonNullable<UpstreamTag['report']>, result: ReportOutcome['result']): Promise<ReportOutcome> {
+    await this.o.events.update(rec.id, withReport(rec.body, report), report.atMs);
     this.retries.delete(rec.id);
     return { eventId: rec.id, result, ...(report.refused === undefined ? {} : { detail: report.refused }) };
   }

@@ -89,8 +89,8 @@ export function startVenClient(options: VenClientOptions): VenClient {
     });
 
   /** Upstream ids of the programs mirrored from this VTN. */
-  const mirroredPrograms = (): string[] =>
-    registry.programs.list().flatMap((r) => {
+  const mirroredPrograms = async (): Promise<string[]> =>
+    (await registry.programs.list()).flatMap((r) => {
       const tag = tagOf(r.body, config.vtnUrl);
       return tag === null ? [] : [tag.id];
     });
@@ -100,11 +100,11 @@ export function startVenClient(options: VenClientOptions): VenClient {
     try {
       const programs = await http.list('/programs');
       const events = await http.list('/events');
-      const m = mirror(registry, programs, events, { vtnUrl: config.vtnUrl, siteIds: config.siteIds, nowMs: clock(), programNames: config.programNames, historyBeforeMs: startedAtMs });
+      const m = await mirror(registry, programs, events, { vtnUrl: config.vtnUrl, siteIds: config.siteIds, nowMs: clock(), programNames: config.programNames, historyBeforeMs: startedAtMs });
       logMirror(m);
       const sub = await subscriber;
       if (sub !== null) {
-        for (const why of await sub.ensure(mirroredPrograms())) log.warn({ why }, 'north-bound: subscription not made; polling meanwhile, retried next poll');
+        for (const why of await sub.ensure(await mirroredPrograms())) log.warn({ why }, 'north-bound: subscription not made; polling meanwhile, retried next poll');
       }
       const reports = await reporter.due(clock());
       for (const r of reports) {

@@ -16,6 +16,11 @@ export interface RegistryChange {
   readonly object: Readonly<Record<string, unknown>>;
   /** The ven that owns a report or subscription; null when none does, and for other kinds. */
   readonly ownerVenId: string | null;
+  /**
+   * True when another process made the change (a shared PostgreSQL registry): react to it
+   * (dispatch an event), but leave what the writing process does (webhook notifications) to it.
+   */
+  readonly remote?: boolean;
 }
 
 export type ChangeSink = (change: RegistryChange) => void;

@@ -31,10 +31,10 @@ export interface ClientRepository {
   add(input: NewClientInput): Promise<NewClient>;
   /** The client when the id exists, is enabled and the secret matches; otherwise null. */
   verify(clientId: string, clientSecret: string): Promise<ClientRecord | null>;
-  get(clientId: string): ClientRecord | null;
-  list(): ClientRecord[];
+  get(clientId: string): Promise<ClientRecord | null>;
+  list(): Promise<ClientRecord[]>;
   /** Returns false when there is no such client. Tokens it holds stop working at their next use. */
-  disable(clientId: string): boolean;
+  disable(clientId: string): Promise<boolean>;
 }
 
 const ID_PREFIX: Readonly<Record<ClientRole, string>> = { operator: 'op_', site: 'site_', viewer: 'view_' };
@@ -95,16 +95,16 @@ export class SqliteClientRepository implements ClientRepository {
     return record.disabled ? null : record;
   }
 
-  get(clientId: string): ClientRecord | null {
+  async get(clientId: string): Promise<ClientRecord | null> {
     const row = this.row(clientId);
     return row === undefined ? null : this.toRecord(row);
   }
 
-  list(): ClientRecord[] {
+  async list(): Promise<ClientRecord[]> {
     return (this.selectAll.all() as ClientRow[]).map((r) => this.toRecord(r));
   }
 
-  disable(clientId: string): boolean {
+  async disable(clientId: string): Promise<boolean> {
     return this.setDisabled.run(clientId).changes > 0;
   }
 

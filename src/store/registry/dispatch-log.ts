@@ -22,9 +22,9 @@ export interface DispatchRecord {
 
 export interface DispatchLog {
   /** Appends a record; REGISTRY_REFERENCE when the event does not exist. */
-  append(record: Omit<DispatchRecord, 'seq'>): DispatchRecord;
+  append(record: Omit<DispatchRecord, 'seq'>): Promise<DispatchRecord>;
   /** Oldest first. */
-  list(eventId: string): DispatchRecord[];
+  list(eventId: string): Promise<DispatchRecord[]>;
 }
 
 interface Row { seq: number; event_id: string; site_id: string | null; kind: DispatchKind; at_ms: number; body: string }
@@ -38,13 +38,13 @@ export class SqliteDispatchLog implements DispatchLog {
     this.byEvent = db.prepare('SELECT * FROM event_dispatch WHERE event_id = ? ORDER BY seq');
   }
 
-  append(record: Omit<DispatchRecord, 'seq'>): DispatchRecord {
+  async append(record: Omit<DispatchRecord, 'seq'>): Promise<DispatchRecord> {
     const json = serialise('dispatch record', record.body);
     const seq = Number(run(() => this.insert.run(record.eventId, record.siteId, record.kind, Math.round(record.atMs), json)).lastInsertRowid);
     return { ...record, seq, body: JSON.parse(json) as OpenAdrBody };
   }
 
-  list(eventId: string): DispatchRecord[] {
+  async list(eventId: string): Promise<DispatchRecord[]> {
     return (this.byEvent.all(eventId) as Row[]).map((r) => ({
       seq: r.seq,
       eventId: r.event_id,

@@ -27,15 +27,15 @@ export interface OptOutRecord {
 
 export interface EnrolmentRepository {
   /** Creates or replaces the (program, ven) enrolment; `created` says which. REGISTRY_REFERENCE when either is unknown. */
-  put(programId: string, venId: string, body: OpenAdrBody, atMs: number): { record: EnrolmentRecord; created: boolean };
-  get(programId: string, venId: string): EnrolmentRecord | null;
+  put(programId: string, venId: string, body: OpenAdrBody, atMs: number): Promise<{ record: EnrolmentRecord; created: boolean }>;
+  get(programId: string, venId: string): Promise<EnrolmentRecord | null>;
   /** Oldest first; filtered by programme and/or ven. */
-  list(filter?: { readonly programId?: string; readonly venId?: string }): EnrolmentRecord[];
-  delete(programId: string, venId: string): EnrolmentRecord | null;
+  list(filter?: { readonly programId?: string; readonly venId?: string }): Promise<EnrolmentRecord[]>;
+  delete(programId: string, venId: string): Promise<EnrolmentRecord | null>;
   /** Records a ven's opt-out of an event; a second one is kept as the first (`created` false). */
-  optOut(eventId: string, venId: string, body: OpenAdrBody, atMs: number): { record: OptOutRecord; created: boolean };
+  optOut(eventId: string, venId: string, body: OpenAdrBody, atMs: number): Promise<{ record: OptOutRecord; created: boolean }>;
   /** Opt-outs, oldest first; of one event when given. */
-  optOuts(eventId?: string): OptOutRecord[];
+  optOuts(eventId?: string): Promise<OptOutRecord[]>;
 }
 
 interface EnrolmentRow { program_id: string; ven_id: string; created_ms: number; modified_ms: number; body: string }
@@ -61,7 +61,7 @@ export class SqliteEnrolmentRepository implements EnrolmentRepository {
     this.selectOptOut = db.prepare('SELECT * FROM event_opt_outs WHERE event_id = ? AND ven_id = ?');
   }
 
-  put(programId: string, venId: string, body: OpenAdrBody, atMs: number): { record: EnrolmentRecord; created: boolean } {
+  async put(programId: string, venId: string, body: OpenAdrBody, atMs: number): Promise<{ record: EnrolmentRecord; created: boolean }> {
     const json = serialise('enrolment', body);
     return this.db.transaction(() => {
       const before = this.selectOne.get(programId, venId) as EnrolmentRow | undefined;
@@ -70,12 +70,16 @@ export class SqliteEnrolmentRepository implements EnrolmentRepository {
     })();
   }
 
-  get(programId: string, venId: string): EnrolmentRecord | null {
+  async get(programId: string, venId: string): Promise<EnrolmentRecord | null> {
+    return this.getNow(programId, venId);
+  }
+
+  private getNow(programId: string, venId: string): EnrolmentRecord | null {
     const row = this.selectOne.get(programId, venId) as EnrolmentRow | undefined;
     return row === undefined ? null : this.toRecord(row);
   }
 
-  list(filter: { readonly programId?: string; readonly venId?: string } = {}): EnrolmentRecord[] {
+  async list(filter: { readonly programId?: string; readonly venId?: string } = {}): Promise<EnrolmentRecord[]> {
     const where: string[] = [];
     const args: string[] = [];
     if (filter.programId !== undefined) {
@@ -90,21 +94,21 @@ export class SqliteEnrolmentRepository implements EnrolmentRepository {
     return (this.db.prepare(sql).all(...args) as EnrolmentRow[]).map((r) => this.toRecord(r));
   }
 
-  delete(programId: string, venId: string): EnrolmentRecord | null {
+  async delete(programId: string, venId: string): Promise<EnrolmentRecord | null> {
     return this.db.transaction(() => {
-      const before = this.get(programId, venId);
+      const before = this.getNow(programId, venId);
       if (before !== null) this.remove.run(programId, venId);
       return before;
     })();
   }
 
-  optOut(eventId: string, venId: string, body: OpenAdrBody, atMs: number): { record: OptOutRecord; created: boolean } {
+  async optOut(eventId: string, venId: string, body: OpenAdrBody, atMs: number): Promise<{ record: OptOutRecord; created: boolean }> {
     const json = serialise('optOut', body);
     const changes = run(() => this.insertOptOut.run(eventId, venId, atMs, json)).changes;
     return { record: this.toOptOut(this.selectOptOut.get(eventId, venId) as OptOutRow), created: changes > 0 };
   }
 
-  optOuts(eventId?: string): OptOutRecord[] {
+  async optOuts(eventId?: string): Promise<OptOutRecord[]> {
     const rows = eventId === undefined
       ? this.db.prepare('SELECT * FROM event_opt_outs ORDER BY at_ms, rowid').all()
       : this.db.prepare('SELECT * FROM event_opt_outs WHERE event_id = ? ORDER BY at_ms, rowid').all(eventId);

@@ -31,7 +31,7 @@ export class SqliteModeLog implements ModeLog {
     this.selectSite = db.prepare(`${columns} WHERE site_id = ? ORDER BY at_ms DESC, id DESC LIMIT ?`);
   }
 
-  append(change: ModeChange): void {
+  async append(change: ModeChange): Promise<void> {
     if (typeof change.siteId !== 'string' || change.siteId === '') fail('siteId', change.siteId);
     if (change.assetId !== null && (typeof change.assetId !== 'string' || change.assetId === '')) fail('assetId', change.assetId);
     if (!MODES.includes(change.mode)) fail('mode', change.mode);
@@ -43,7 +43,7 @@ export class SqliteModeLog implements ModeLog {
     this.insert.run(change.siteId, change.assetId, change.mode, change.manualKw, change.who, change.why, change.atMs);
   }
 
-  history(filter: { siteId?: string; limit?: number } = {}): ModeChange[] {
+  async history(filter: { siteId?: string; limit?: number } = {}): Promise<ModeChange[]> {
     const limit = filter.limit ?? -1;
     if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) fail('limit', filter.limit, 'must be a positive integer');
     const rows = (filter.siteId !== undefined ? this.selectSite.all(filter.siteId, limit) : this.selectAll.all(limit)) as ModeRow[];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { Asset, Site } from '../../domain/index.js';
+import { VppError, type Asset, type Site } from '../../domain/index.js';
 import type { ChangeSink } from './changes.js';
 import { SqliteOpenAdrTable, type OpenAdrRecord, type OpenAdrRepository } from './openadr-table.js';
 
@@ -10,9 +10,9 @@ export interface EventRecord extends OpenAdrRecord {
 }
 
 export interface EventRepository extends OpenAdrRepository {
-  get(id: string): EventRecord | null;
+  get(id: string): Promise<EventRecord | null>;
   /** Marks a started event cancelled from `atMs`; false when there is no such event. */
-  cancel(id: string, atMs: number): boolean;
+  cancel(id: string, atMs: number): Promise<boolean>;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface EventRepository extends OpenAdrRepository {
  * creation, in the same transaction; it is not part of the stored body.
  */
 export interface SubscriptionRepository extends OpenAdrRepository {
-  signingSecret(id: string): string | null;
+  signingSecret(id: string): Promise<string | null>;
 }
 
 export interface OpenAdrRepositories {
@@ -53,18 +53,18 @@ class SqliteEventTable extends SqliteOpenAdrTable implements EventRepository {
     this.selectCancelled = db.prepare('SELECT cancelled_ms FROM events WHERE id = ?');
   }
 
-  override get(id: string): EventRecord | null {
-    const record = super.get(id);
+  override async get(id: string): Promise<EventRecord | null> {
+    const record = this.getNow(id);
     if (record === null) return null;
     const row = this.selectCancelled.get(id) as { cancelled_ms: number | null } | undefined;
     return { ...record, cancelledMs: row?.cancelled_ms ?? null };
   }
 
-  cancel(id: string, atMs: number): boolean {
+  async cancel(id: string, atMs: number): Promise<boolean> {
     if (!Number.isSafeInteger(atMs)) this.fail('cancelledMs', atMs);
     const done = this.setCancelled.run(atMs, id).changes > 0;
     // To subscribers a cancellation is a DELETE, as it is to VENs polling the list.
-    const record = done ? super.get(id) : null;
+    const record = done ? this.getNow(id) : null;
     if (record !== null) this.changed('DELETE', record);
     return done;
   }
@@ -92,7 +92,7 @@ class SqliteSubscriptionTable extends SqliteOpenAdrTable implements Subscription
     this.insertSecret.run(record.id, `whsec_${randomBytes(SECRET_BYTES).toString('hex')}`, record.createdMs);
   }
 
-  signingSecret(id: string): string | null {
+  async signingSecret(id: string): Promise<string | null> {
     const row = this.selectSecret.get(id) as { secret: string } | undefined;
     return row?.secret ?? null;
   }
@@ -132,33 +132,48 @@ function isoAt(ms: number): string {
  * resources are left as they are (an operator may have edited them). Ids are the site and asset
  * ids where OpenADR's id pattern allows (no dots), otherwise derived. Returns how many it added.
  */
-export function seedVens(registry: { readonly vens: OpenAdrRepository; readonly resources: OpenAdrRepository }, sites: readonly Site[], nowMs: number = Date.now()): number {
+export async function seedVens(registry: { readonly vens: OpenAdrRepository; readonly resources: OpenAdrRepository }, sites: readonly Site[], nowMs: number = Date.now()): Promise<number> {
   let added = 0;
   const at = isoAt(nowMs);
   for (const site of sites) {
-    let ven = registry.vens.list({ columns: { ven_name: site.id }, limit: 1 })[0];
-    if (ven === undefined) {
-      const id = freeId(registry.vens, site.id);
-      const body = { id, objectType: 'VEN', createdDateTime: at, modificationDateTime: at, venName: site.id, attributes: [{ type: 'TIMEZONE', values: [site.timezone] }] };
-      ven = registry.vens.create(body, nowMs);
-      added += 1;
-    }
-    for (const asset of site.assets) added += seedResource(registry.resources, ven.id, asset, at, nowMs);
+    // Controllers sharing a registry seed at once: one that loses a race reads the winner's row.
+    added += await retryOnConflict(async () => {
+      let n = 0;
+      let ven = (await registry.vens.list({ columns: { ven_name: site.id }, limit: 1 }))[0];
+      if (ven === undefined) {
+        const id = await freeId(registry.vens, site.id);
+        const body = { id, objectType: 'VEN', createdDateTime: at, modificationDateTime: at, venName: site.id, attributes: [{ type: 'TIMEZONE', values: [site.timezone] }] };
+        ven = await registry.vens.create(body, nowMs);
+        n += 1;
+      }
+      for (const asset of site.assets) n += await seedResource(registry.resources, ven.id, asset, at, nowMs);
+      return n;
+    });
   }
   return added;
 }
 
-function seedResource(resources: OpenAdrRepository, venId: string, asset: Asset, at: string, nowMs: number): number {
-  if (resources.list({ columns: { ven_id: venId, resource_name: asset.id }, limit: 1 }).length > 0) return 0;
-  const id = freeId(resources, `${venId}_${asset.id}`);
-  resources.create({ id, objectType: 'RESOURCE', createdDateTime: at, modificationDateTime: at, resourceName: asset.id, venID: venId, attributes: [{ type: 'ASSET_KIND', values: [asset.kind] }] }, nowMs);
+async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof VppError) || err.code !== 'REGISTRY_CONFLICT' || i >= attempts) throw err;
+    }
+  }
+}
+
+async function seedResource(resources: OpenAdrRepository, venId: string, asset: Asset, at: string, nowMs: number): Promise<number> {
+  if ((await resources.list({ columns: { ven_id: venId, resource_name: asset.id }, limit: 1 })).length > 0) return 0;
+  const id = await freeId(resources, `${venId}_${asset.id}`);
+  await resources.create({ id, objectType: 'RESOURCE', createdDateTime: at, modificationDateTime: at, resourceName: asset.id, venID: venId, attributes: [{ type: 'ASSET_KIND', values: [asset.kind] }] }, nowMs);
   return 1;
 }
 
-function freeId(repo: OpenAdrRepository, wanted: string): string {
+async function freeId(repo: OpenAdrRepository, wanted: string): Promise<string> {
   const base = OBJECT_ID.test(wanted) ? wanted : wanted.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 100) || 'x';
   for (let i = 0; ; i += 1) {
     const id = i === 0 ? base : `${base}-${i}`;
-    if (repo.get(id) === null) return id;
+    if ((await repo.get(id)) === null) return id;
   }
 }

@@ -39,15 +39,15 @@ export interface OpenAdrRepository {
    * Inserts `body` (which carries its `id`); VppError REGISTRY_CONFLICT on a duplicate id or
    * unique name. `ownerVenId`: the owning ven, for tables that have an owner (kept by update).
    */
-  create(body: OpenAdrBody, atMs: number, ownerVenId?: string | null): OpenAdrRecord;
-  get(id: string): OpenAdrRecord | null;
+  create(body: OpenAdrBody, atMs: number, ownerVenId?: string | null): Promise<OpenAdrRecord>;
+  get(id: string): Promise<OpenAdrRecord | null>;
   /** Oldest first (created time, then insertion order), so pages stay stable. */
-  list(filter?: OpenAdrListFilter): OpenAdrRecord[];
-  count(): number;
+  list(filter?: OpenAdrListFilter): Promise<OpenAdrRecord[]>;
+  count(): Promise<number>;
   /** Replaces the body; null when there is no such id. The id and created time are kept. */
-  update(id: string, body: OpenAdrBody, atMs: number): OpenAdrRecord | null;
+  update(id: string, body: OpenAdrBody, atMs: number): Promise<OpenAdrRecord | null>;
   /** The removed record, or null when there was none. */
-  delete(id: string): OpenAdrRecord | null;
+  delete(id: string): Promise<OpenAdrRecord | null>;
 }
 
 /** How a table's indexed columns come out of the body; a column whose value is missing is refused. */
@@ -105,7 +105,7 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     this.countAll = db.prepare(`SELECT COUNT(*) AS n FROM ${t}`);
   }
 
-  create(body: OpenAdrBody, atMs: number, ownerVenId: string | null = null): OpenAdrRecord {
+  async create(body: OpenAdrBody, atMs: number, ownerVenId: string | null = null): Promise<OpenAdrRecord> {
     const id = body['id'];
     if (typeof id !== 'string' || !OBJECT_ID.test(id)) this.fail('id', id);
     const values = this.columnValues(body);
@@ -131,12 +131,17 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     this.emit({ objectType: this.spec.objectType, operation, object: record.body, ownerVenId: record.ownerVenId ?? null });
   }
 
-  get(id: string): OpenAdrRecord | null {
+  async get(id: string): Promise<OpenAdrRecord | null> {
+    return this.getNow(id);
+  }
+
+  /** get, synchronously (inside a transaction, for subclasses). */
+  protected getNow(id: string): OpenAdrRecord | null {
     const row = this.selectOne.get(id) as Row | undefined;
     return row === undefined ? null : this.toRecord(row);
   }
 
-  list(filter: OpenAdrListFilter = {}): OpenAdrRecord[] {
+  async list(filter: OpenAdrListFilter = {}): Promise<OpenAdrRecord[]> {
     const where: string[] = filter.includeHidden === true || this.spec.visibleWhere === undefined ? [] : [this.spec.visibleWhere];
     const args: unknown[] = [];
     for (const [col, value] of Object.entries(filter.columns ?? {})) {
@@ -166,23 +171,23 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
     return (this.db.prepare(sql).all(...args, limit, skip) as Row[]).map((r) => this.toRecord(r));
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return (this.countAll.get() as { n: number }).n;
   }
 
-  update(id: string, body: OpenAdrBody, atMs: number): OpenAdrRecord | null {
+  async update(id: string, body: OpenAdrBody, atMs: number): Promise<OpenAdrRecord | null> {
     if (body['id'] !== id) this.fail('id', body['id'], `must stay ${JSON.stringify(id)}`);
     const values = this.columnValues(body);
     const json = this.serialise(body);
     const result = this.run(() => this.replace.run(...values, atMs, json, id));
-    const record = result.changes === 0 ? null : this.get(id);
+    const record = result.changes === 0 ? null : this.getNow(id);
     if (record !== null) this.changed('PUT', record);
     return record;
   }
 
-  delete(id: string): OpenAdrRecord | null {
+  async delete(id: string): Promise<OpenAdrRecord | null> {
     const removed = this.db.transaction(() => {
-      const before = this.get(id);
+      const before = this.getNow(id);
       if (before !== null) this.remove.run(id);
       return before;
     })();

@@ -23,6 +23,7 @@ export const REGISTRY_FILE = 'registry.db';
  * PostgreSQL for scale-out.
  */
 export interface Registry {
+  /** Where it lives, for messages: the SQLite file, or the PostgreSQL URL without its password. */
   readonly file: string;
   readonly clients: ClientRepository;
   readonly modes: ModeLog;
@@ -46,7 +47,7 @@ export interface Registry {
   readonly enrolments: EnrolmentRepository;
   /** How each DR event was dispatched: allocations, refusals, clips, baselines. */
   readonly dispatch: DispatchLog;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export type RegistryOptions = ({ readonly dataDir: string } | { readonly file: string }) & {
@@ -87,7 +88,7 @@ export function openRegistry(options: RegistryOptions): Registry {
     changes$: changes.asObservable(),
     enrolments: new SqliteEnrolmentRepository(open, file),
     dispatch: new SqliteDispatchLog(open, file),
-    close: () => {
+    close: async () => {
       changes.complete();
       if (open.open) open.close();
     },

@@ -17,9 +17,9 @@ export function venGroups(ven: OpenAdrBody): string[] {
 }
 
 /** Site id (venName) → its groups, for every ven in the registry. */
-export function groupsBySite(vens: { list(): readonly { readonly body: OpenAdrBody }[] }): Map<string, string[]> {
+export async function groupsBySite(vens: { list(): Promise<readonly { readonly body: OpenAdrBody }[]> }): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const r of vens.list()) {
+  for (const r of await vens.list()) {
     const name = r.body['venName'];
     if (typeof name === 'string') out.set(name, venGroups(r.body));
   }

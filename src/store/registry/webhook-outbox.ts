@@ -30,16 +30,16 @@ export interface NewWebhookDelivery {
 /** The persistent queue of webhook deliveries (registry migration 3). */
 export interface WebhookOutbox {
   /** Adds deliveries, all or none, due at `atMs`. */
-  enqueue(items: readonly NewWebhookDelivery[], atMs: number): WebhookDelivery[];
+  enqueue(items: readonly NewWebhookDelivery[], atMs: number): Promise<WebhookDelivery[]>;
   /** The oldest delivery to `callbackUrl`, due or not; null when none is left. */
-  head(callbackUrl: string): WebhookDelivery | null;
+  head(callbackUrl: string): Promise<WebhookDelivery | null>;
   /** URLs with deliveries waiting. */
-  urls(): string[];
+  urls(): Promise<string[]>;
   /** Records a failed attempt and when to try again. */
-  retryAt(seq: number, attempts: number, nextAttemptMs: number, error: string): void;
+  retryAt(seq: number, attempts: number, nextAttemptMs: number, error: string): Promise<void>;
   /** Removes a delivery (delivered, or given up). */
-  remove(seq: number): void;
-  count(): number;
+  remove(seq: number): Promise<void>;
+  count(): Promise<number>;
 }
 
 interface Row {
@@ -81,7 +81,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     this.countAll = db.prepare('SELECT COUNT(*) AS n FROM webhook_outbox');
   }
 
-  enqueue(items: readonly NewWebhookDelivery[], atMs: number): WebhookDelivery[] {
+  async enqueue(items: readonly NewWebhookDelivery[], atMs: number): Promise<WebhookDelivery[]> {
     return this.db.transaction(() =>
       items.map((it) => {
         try {
@@ -97,24 +97,24 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     )();
   }
 
-  head(callbackUrl: string): WebhookDelivery | null {
+  async head(callbackUrl: string): Promise<WebhookDelivery | null> {
     const row = this.selectHead.get(callbackUrl) as Row | undefined;
     return row === undefined ? null : this.toDelivery(row);
   }
 
-  urls(): string[] {
+  async urls(): Promise<string[]> {
     return (this.selectUrls.all() as { url: string }[]).map((r) => r.url);
   }
 
-  retryAt(seq: number, attempts: number, nextAttemptMs: number, error: string): void {
+  async retryAt(seq: number, attempts: number, nextAttemptMs: number, error: string): Promise<void> {
     this.setRetry.run(attempts, nextAttemptMs, error.slice(0, MAX_ERROR_CHARS), seq);
   }
 
-  remove(seq: number): void {
+  async remove(seq: number): Promise<void> {
     this.removeOne.run(seq);
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return (this.countAll.get() as { n: number }).n;
   }
 

@@ -1,0 +1,260 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { VppError, type ModeChange, type ModeLog, type OperatingMode } from '../../../domain/index.js';
+import { CLIENT_ROLES, type ClientRecord, type ClientRepository, type ClientRole, type NewClient, type NewClientInput } from '../../registry/clients.js';
+import type { DispatchLog, DispatchRecord } from '../../registry/dispatch-log.js';
+import { parse, serialise, type EnrolmentRecord, type EnrolmentRepository, type OptOutRecord } from '../../registry/enrolments.js';
+import { decoyHash, hashSecret, newSecret, verifySecret } from '../../registry/secrets.js';
+import type { NewWebhookDelivery, WebhookDelivery, WebhookOutbox } from '../../registry/webhook-outbox.js';
+import type { PgDb, Row } from './db.js';
+
+/*
+ * The registry's other repositories in PostgreSQL, each the same contract (and the same
+ * errors) as its SQLite twin in src/store/registry.
+ */
+
+const ID_PREFIX: Readonly<Record<ClientRole, string>> = { operator: 'op_', site: 'site_', viewer: 'view_' };
+const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class PgClientRepository implements ClientRepository {
+  constructor(private readonly db: PgDb, private readonly nowMs: () => number) {}
+
+  async add(input: NewClientInput): Promise<NewClient> {
+    const role: unknown = input.role;
+    if (!(CLIENT_ROLES as readonly unknown[]).includes(role)) {
+      throw new VppError('CLIENT_INVALID', `client.role must be one of ${CLIENT_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+    }
+    const siteId = input.siteId ?? null;
+    if (input.role === 'site' && siteId === null) throw new VppError('CLIENT_INVALID', "client.siteId is required for role 'site', got none");
+    if (input.role !== 'site' && siteId !== null) {
+      throw new VppError('CLIENT_INVALID', `client.siteId is only for role 'site', got ${JSON.stringify(siteId)} with role '${input.role}'`);
+    }
+    if (siteId !== null && !SITE_ID.test(siteId)) {
+      throw new VppError('CLIENT_INVALID', `client.siteId must be 1..128 of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(siteId)}`);
+    }
+    const clientId = `${ID_PREFIX[input.role]}${randomBytes(12).toString('hex')}`;
+    const clientSecret = newSecret();
+    const createdAtMs = this.nowMs();
+    await this.db.query('INSERT INTO clients (id, secret_hash, role, site_id, created_at_ms, disabled) VALUES ($1, $2, $3, $4, $5, 0)', [clientId, await hashSecret(clientSecret), input.role, siteId, createdAtMs]);
+    return { clientId, clientSecret, role: input.role, siteId, createdAtMs, disabled: false };
+  }
+
+  async verify(clientId: string, clientSecret: string): Promise<ClientRecord | null> {
+    const [row] = await this.db.query('SELECT * FROM clients WHERE id = $1', [clientId]);
+    const ok = await verifySecret(clientSecret, (row?.['secret_hash'] as string | undefined) ?? (await decoyHash()));
+    if (row === undefined || !ok) return null;
+    const record = this.toRecord(row);
+    return record.disabled ? null : record;
+  }
+
+  async get(clientId: string): Promise<ClientRecord | null> {
+    const [row] = await this.db.query('SELECT * FROM clients WHERE id = $1', [clientId]);
+    return row === undefined ? null : this.toRecord(row);
+  }
+
+  async list(): Promise<ClientRecord[]> {
+    return (await this.db.query('SELECT * FROM clients ORDER BY created_at_ms, id')).map((r) => this.toRecord(r));
+  }
+
+  async disable(clientId: string): Promise<boolean> {
+    return (await this.db.query('UPDATE clients SET disabled = 1 WHERE id = $1 RETURNING id', [clientId])).length > 0;
+  }
+
+  private toRecord(r: Row): ClientRecord {
+    const role = String(r['role']);
+    if (!(CLIENT_ROLES as readonly string[]).includes(role)) {
+      throw new VppError('REGISTRY_DATA_CORRUPT', `${this.db.label}: clients.role of '${String(r['id'])}' is invalid, got ${JSON.stringify(role)}`);
+    }
+    return { clientId: String(r['id']), role: role as ClientRole, siteId: (r['site_id'] as string | null) ?? null, createdAtMs: Number(r['created_at_ms']), disabled: r['disabled'] === 1 };
+  }
+}
+
+const MODES: readonly OperatingMode[] = ['auto', 'shadow', 'manual', 'off'];
+
+export class PgModeLog implements ModeLog {
+  constructor(private readonly db: PgDb) {}
+
+  async append(change: ModeChange): Promise<void> {
+    const fail = (field: string, value: unknown, why = 'is invalid'): never => {
+      throw new VppError('MODE_CHANGE_INVALID', `modeChange.${field} ${why}, got ${JSON.stringify(value)}`);
+    };
+    if (typeof change.siteId !== 'string' || change.siteId === '') fail('siteId', change.siteId);
+    if (change.assetId !== null && (typeof change.assetId !== 'string' || change.assetId === '')) fail('assetId', change.assetId);
+    if (!MODES.includes(change.mode)) fail('mode', change.mode);
+    if (change.manualKw !== null && !Number.isFinite(change.manualKw)) fail('manualKw', change.manualKw);
+    if (change.mode === 'manual' && change.manualKw === null) fail('manualKw', change.manualKw, "is required for mode 'manual'");
+    if (typeof change.who !== 'string' || change.who === '') fail('who', change.who);
+    if (typeof change.why !== 'string') fail('why', change.why);
+    if (!Number.isSafeInteger(change.atMs)) fail('atMs', change.atMs);
+    await this.db.query('INSERT INTO mode_changes (site_id, asset_id, mode, manual_kw, who, why, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      change.siteId, change.assetId, change.mode, change.manualKw, change.who, change.why, change.atMs,
+    ]);
+  }
+
+  async history(filter: { siteId?: string; limit?: number } = {}): Promise<ModeChange[]> {
+    if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit > 0)) {
+      throw new VppError('MODE_CHANGE_INVALID', `modeChange.limit must be a positive integer, got ${JSON.stringify(filter.limit)}`);
+    }
+    const rows = await this.db.query(
+      `SELECT * FROM mode_changes ${filter.siteId !== undefined ? 'WHERE site_id = $2' : 'WHERE $2::text IS NULL'} ORDER BY at_ms DESC, id DESC LIMIT $1`,
+      [filter.limit ?? null, filter.siteId ?? null],
+    );
+    return rows.map((r) => {
+      const mode = String(r['mode']);
+      if (!(MODES as readonly string[]).includes(mode)) throw new VppError('REGISTRY_DATA_CORRUPT', `${this.db.label}: mode_changes.mode is invalid, got ${JSON.stringify(mode)}`);
+      return { siteId: String(r['site_id']), assetId: (r['asset_id'] as string | null) ?? null, mode: mode as OperatingMode, manualKw: (r['manual_kw'] as number | null) ?? null, who: String(r['who']), why: String(r['why']), atMs: Number(r['at_ms']) };
+    });
+  }
+}
+
+export class PgEnrolmentRepository implements EnrolmentRepository {
+  constructor(private readonly db: PgDb) {}
+
+  async put(programId: string, venId: string, body: Readonly<Record<string, unknown>>, atMs: number): Promise<{ record: EnrolmentRecord; created: boolean }> {
+    const json = serialise('enrolment', body);
+    // xmax = 0 only on a row this statement inserted.
+    const [row] = await this.db.query(
+      `INSERT INTO enrolments (program_id, ven_id, created_ms, modified_ms, body) VALUES ($1, $2, $3, $3, $4)
+       ON CONFLICT (program_id, ven_id) DO UPDATE SET modified_ms = EXCLUDED.modified_ms, body = EXCLUDED.body
+       RETURNING *, (xmax = 0) AS inserted`,
+      [programId, venId, atMs, json],
+    ).catch((err: unknown) => {
+      if (err instanceof VppError && err.code === 'REGISTRY_REFERENCE') throw new VppError('REGISTRY_REFERENCE', 'a referenced program, event or ven does not exist', { cause: err });
+      throw err;
+    });
+    return { record: this.toRecord(row as Row), created: (row as Row)['inserted'] === true };
+  }
+
+  async get(programId: string, venId: string): Promise<EnrolmentRecord | null> {
+    const [row] = await this.db.query('SELECT * FROM enrolments WHERE program_id = $1 AND ven_id = $2', [programId, venId]);
+    return row === undefined ? null : this.toRecord(row);
+  }
+
+  async list(filter: { readonly programId?: string; readonly venId?: string } = {}): Promise<EnrolmentRecord[]> {
+    const rows = await this.db.query(
+      'SELECT * FROM enrolments WHERE ($1::text IS NULL OR program_id = $1) AND ($2::text IS NULL OR ven_id = $2) ORDER BY created_ms, seq',
+      [filter.programId ?? null, filter.venId ?? null],
+    );
+    return rows.map((r) => this.toRecord(r));
+  }
+
+  async delete(programId: string, venId: string): Promise<EnrolmentRecord | null> {
+    const [row] = await this.db.query('DELETE FROM enrolments WHERE program_id = $1 AND ven_id = $2 RETURNING *', [programId, venId]);
+    return row === undefined ? null : this.toRecord(row);
+  }
+
+  async optOut(eventId: string, venId: string, body: Readonly<Record<string, unknown>>, atMs: number): Promise<{ record: OptOutRecord; created: boolean }> {
+    const json = serialise('optOut', body);
+    return this.db.tx(async (q) => {
+      const inserted = await q('INSERT INTO event_opt_outs (event_id, ven_id, at_ms, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id', [eventId, venId, atMs, json]).catch((err: unknown) => {
+        if (err instanceof VppError && err.code === 'REGISTRY_REFERENCE') throw new VppError('REGISTRY_REFERENCE', 'a referenced program, event or ven does not exist', { cause: err });
+        throw err;
+      });
+      const [row] = await q('SELECT * FROM event_opt_outs WHERE event_id = $1 AND ven_id = $2', [eventId, venId]);
+      return { record: this.toOptOut(row as Row), created: inserted.length > 0 };
+    });
+  }
+
+  async optOuts(eventId?: string): Promise<OptOutRecord[]> {
+    const rows = await this.db.query('SELECT * FROM event_opt_outs WHERE ($1::text IS NULL OR event_id = $1) ORDER BY at_ms, seq', [eventId ?? null]);
+    return rows.map((r) => this.toOptOut(r));
+  }
+
+  private toRecord(r: Row): EnrolmentRecord {
+    const [p, v] = [String(r['program_id']), String(r['ven_id'])];
+    return { programId: p, venId: v, createdMs: Number(r['created_ms']), modifiedMs: Number(r['modified_ms']), body: parse(this.db.label, 'enrolments', `${p}/${v}`, String(r['body'])) };
+  }
+
+  private toOptOut(r: Row): OptOutRecord {
+    const [e, v] = [String(r['event_id']), String(r['ven_id'])];
+    return { eventId: e, venId: v, atMs: Number(r['at_ms']), body: parse(this.db.label, 'event_opt_outs', `${e}/${v}`, String(r['body'])) };
+  }
+}
+
+export class PgDispatchLog implements DispatchLog {
+  constructor(private readonly db: PgDb) {}
+
+  async append(record: Omit<DispatchRecord, 'seq'>): Promise<DispatchRecord> {
+    const json = serialise('dispatch record', record.body);
+    const [row] = await this.db.query('INSERT INTO event_dispatch (event_id, site_id, kind, at_ms, body) VALUES ($1, $2, $3, $4, $5) RETURNING seq', [
+      record.eventId, record.siteId, record.kind, Math.round(record.atMs), json,
+    ]).catch((err: unknown) => {
+      if (err instanceof VppError && err.code === 'REGISTRY_REFERENCE') throw new VppError('REGISTRY_REFERENCE', 'a referenced program, event or ven does not exist', { cause: err });
+      throw err;
+    });
+    return { ...record, seq: Number(row?.['seq']), body: JSON.parse(json) as DispatchRecord['body'] };
+  }
+
+  async list(eventId: string): Promise<DispatchRecord[]> {
+    const rows = await this.db.query('SELECT * FROM event_dispatch WHERE event_id = $1 ORDER BY seq', [eventId]);
+    return rows.map((r) => ({
+      seq: Number(r['seq']),
+      eventId: String(r['event_id']),
+      siteId: (r['site_id'] as string | null) ?? null,
+      kind: r['kind'] as DispatchRecord['kind'],
+      atMs: Number(r['at_ms']),
+      body: parse(this.db.label, 'event_dispatch', String(r['seq']), String(r['body'])),
+    }));
+  }
+}
+
+const MAX_ERROR_CHARS = 500;
+
+export class PgWebhookOutbox implements WebhookOutbox {
+  constructor(private readonly db: PgDb) {}
+
+  async enqueue(items: readonly NewWebhookDelivery[], atMs: number): Promise<WebhookDelivery[]> {
+    return this.db.tx(async (q) => {
+      const out: WebhookDelivery[] = [];
+      for (const it of items) {
+        const rows = await q(
+          `INSERT INTO webhook_outbox (delivery_id, subscription_id, callback_url, bearer_token, body, attempts, next_attempt_ms, created_ms)
+           VALUES ($1, $2, $3, $4, $5, 0, $6, $6) RETURNING *`,
+          [randomUUID(), it.subscriptionId, it.callbackUrl, it.bearerToken, it.body, atMs],
+        ).catch((err: unknown) => {
+          if (err instanceof VppError && err.code === 'REGISTRY_REFERENCE') {
+            throw new VppError('REGISTRY_REFERENCE', `${this.db.label}: webhook_outbox: no subscription ${JSON.stringify(it.subscriptionId)}`, { cause: err });
+          }
+          throw err;
+        });
+        out.push(toDelivery(rows[0] as Row));
+      }
+      return out;
+    });
+  }
+
+  async head(callbackUrl: string): Promise<WebhookDelivery | null> {
+    const [row] = await this.db.query('SELECT * FROM webhook_outbox WHERE callback_url = $1 ORDER BY seq LIMIT 1', [callbackUrl]);
+    return row === undefined ? null : toDelivery(row);
+  }
+
+  async urls(): Promise<string[]> {
+    return (await this.db.query('SELECT DISTINCT callback_url AS url FROM webhook_outbox ORDER BY callback_url')).map((r) => String(r['url']));
+  }
+
+  async retryAt(seq: number, attempts: number, nextAttemptMs: number, error: string): Promise<void> {
+    await this.db.query('UPDATE webhook_outbox SET attempts = $1, next_attempt_ms = $2, last_error = $3 WHERE seq = $4', [attempts, nextAttemptMs, error.slice(0, MAX_ERROR_CHARS), seq]);
+  }
+
+  async remove(seq: number): Promise<void> {
+    await this.db.query('DELETE FROM webhook_outbox WHERE seq = $1', [seq]);
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.db.query('SELECT COUNT(*)::int AS n FROM webhook_outbox'))[0]?.['n'] ?? 0);
+  }
+}
+
+function toDelivery(r: Row): WebhookDelivery {
+  return {
+    seq: Number(r['seq']),
+    deliveryId: String(r['delivery_id']),
+    subscriptionId: String(r['subscription_id']),
+    callbackUrl: String(r['callback_url']),
+    bearerToken: (r['bearer_token'] as string | null) ?? null,
+    body: String(r['body']),
+    attempts: Number(r['attempts']),
+    nextAttemptMs: Number(r['next_attempt_ms']),
+    createdMs: Number(r['created_ms']),
+    lastError: (r['last_error'] as string | null) ?? null,
+  };
+}
