@@ -1,4 +1,4 @@
-import { CLIENT_ROLES, openRegistry, type ClientRole, type Registry } from '../store/index.js';
+import { CLIENT_ROLES, openPgRegistry, openRegistry, type ClientRole, type Registry } from '../store/index.js';
 
 export interface ClientsCommand {
   readonly sub: string | undefined;
@@ -66,8 +66,10 @@ export async function runClients(cmd: ClientsCommand): Promise<number> {
   }
 }
 
+/** The cluster's registry in PostgreSQL when VPP_POSTGRES_URL is set (as `vpp start` reads it), else the data dir's. */
 async function withRegistry(dataDir: string, fn: (registry: Registry) => Promise<number>): Promise<number> {
-  const registry = openRegistry({ dataDir });
+  const url = process.env.VPP_POSTGRES_URL;
+  const registry = url !== undefined && url !== '' ? await openPgRegistry({ url }) : openRegistry({ dataDir });
   try {
     return await fn(registry);
   } finally {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, type VppConfig } from '../config/index.js';
-import { DEFAULT_SQLITE_FILE, REGISTRY_FILE, openRegistry, openStore, type Registry, type TimeSeriesStore } from '../store/index.js';
+import { DEFAULT_SQLITE_FILE, REGISTRY_FILE, openPgRegistry, openRegistry, openStore, type Registry, type TimeSeriesStore } from '../store/index.js';
 import { computeEnergyReport, gridCarbonOf } from '../api/routes/energy-report-data.js';
 import { energyReportCsv, energyReportHtml } from '../api/routes/energy-report-format.js';
 
@@ -88,7 +88,9 @@ export async function runReport(argv: readonly string[], env: NodeJS.ProcessEnv 
   try {
     store = await openStore(cfg.store);
     // Events only where the controller has kept a registry: a report does not create one.
-    if (existsSync(join(dataDir, REGISTRY_FILE))) registry = openRegistry({ dataDir });
+    // A cluster's registry is the shared one in PostgreSQL.
+    if (cfg.cluster != null) registry = await openPgRegistry({ url: cfg.cluster.postgresUrl });
+    else if (existsSync(join(dataDir, REGISTRY_FILE))) registry = openRegistry({ dataDir });
     else process.stderr.write(`vpp report: no registry in ${dataDir}: no DR event rows\n`);
     const report = await computeEnergyReport({
       store,

@@ -4,7 +4,7 @@ import type { ClusterConfig, ConfiguredSite, VppConfig } from '../config/index.j
 import { siteState$ } from '../core/index.js';
 import type { DeviceAdapter, SiteState } from '../domain/index.js';
 import { eventStatus } from '../events/index.js';
-import { DEFAULT_DATA_DIR, openRegistry, openSiteOwnership, openStore, seedVens, type TimeSeriesStore } from '../store/index.js';
+import { openPgRegistry, openSiteOwnership, openStore, seedVens, type TimeSeriesStore } from '../store/index.js';
 import { startCluster, type RunningCluster, type SiteUnit } from './cluster.js';
 import { startControlLoop, type ControlLoop } from './control-loop.js';
 import type { RunningController, StartOptions } from './controller.js';
@@ -16,6 +16,10 @@ import { readinessReport } from './readiness.js';
 import { createModeTable, type ModeTable } from './modes.js';
 import { recordTelemetry } from './recorder.js';
 import { siteAdapters } from './site-adapters.js';
+import { startNotifier } from './notifier.js';
+
+/** How often a controller re-reads the shared mode log for changes made through another, ms. */
+const MODE_REFRESH_MS = 1000;
 
 interface UnitDeps {
   readonly store: TimeSeriesStore;
@@ -76,9 +80,9 @@ async function startSiteUnit(cs: ConfiguredSite, d: UnitDeps): Promise<SiteUnit>
  * sites within a claim round or two, and serves the API for what it owns plus
  * `GET /api/v1/cluster` (who owns what, as this process sees it).
  *
- * Not yet shared between the processes: the registry (API clients, OpenADR objects, modes) is
- * still each process's embedded one, and sites are not planned (they run the peak shaver and
- * DR obligations).
+ * The registry (API clients, OpenADR objects, enrolments, modes) is one for the cluster, in
+ * PostgreSQL: an operator may talk to any controller. Sites are not planned yet (they run the
+ * peak shaver and DR obligations).
  */
 export async function startClusterController(cfg: VppConfig, cluster: ClusterConfig, { log, version, modeLog }: StartOptions): Promise<RunningController> {
   const store = await openStore(cfg.store);
@@ -89,15 +93,32 @@ export async function startClusterController(cfg: VppConfig, cluster: ClusterCon
     for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => log.error({ err }, 'cleanup failed'));
   };
   try {
-    const registry = openRegistry({ dataDir: cfg.store.kind === 'sqlite' ? cfg.store.dataDir : process.env.VPP_DATA_DIR || DEFAULT_DATA_DIR });
+    // One registry for the whole cluster, in the PostgreSQL that holds ownership.
+    const registry = await openPgRegistry({ url: cluster.postgresUrl });
     cleanup.push(() => registry.close());
     const sitesCfg = cfg.sites;
     const modes = await createModeTable(sitesCfg.map((cs) => cs.site), modeLog ?? registry.modes, log);
     await seedVens(registry, sitesCfg.map((cs) => cs.site));
+    // Webhooks for the changes made through this controller (each controller notifies its own writes, once).
+    const notifier = startNotifier({ registry, log: componentLogger(log, 'webhooks') });
+    cleanup.push(() => notifier.stop());
     const latest = new Map<string, SiteState>();
     // Enrolment limits and GROUP allocation as in one process; a site's live state is known only where it is owned.
     const drEvents = startDrEvents({ events: registry.events, log, dispatch: { registry, sites: sitesCfg.map((cs) => cs.site), latest, store } });
     cleanup.push(async () => drEvents.stop());
+    // Another controller's writes: its events are re-read here at once (this one may own their
+    // sites), its mode changes (a kill switch) every second.
+    const remote = registry.changes$.subscribe((c) => {
+      if (c.remote === true && (c.objectType === 'EVENT' || c.objectType === 'PROGRAM' || c.objectType === 'VEN')) drEvents.markChanged();
+    });
+    const modeRefresh = setInterval(() => {
+      modes.refresh(50).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'mode log not re-read; retrying'));
+    }, MODE_REFRESH_MS);
+    modeRefresh.unref();
+    cleanup.push(async () => {
+      remote.unsubscribe();
+      clearInterval(modeRefresh);
+    });
 
     const siteStates = new Subject<SiteState>();
     const adapters = new Map<string, DeviceAdapter>();
@@ -128,6 +149,7 @@ export async function startClusterController(cfg: VppConfig, cluster: ClusterCon
       adapters: () => [...adapters.values()],
       store,
       activeEvents: () => drEvents.events().filter((ev) => eventStatus(ev, Date.now()) === 'active').length,
+      webhookDeliveries: () => notifier.stats(),
     });
     // Ready once every site this process owns has had a control cycle (none owned yet: ready, nothing to wait for).
     const readiness = () => {
