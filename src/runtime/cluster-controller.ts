@@ -17,6 +17,7 @@ import { createModeTable, type ModeTable } from './modes.js';
 import { recordTelemetry } from './recorder.js';
 import { siteAdapters } from './site-adapters.js';
 import { startNotifier } from './notifier.js';
+import { createLivePlanner, type LivePlanner } from './live-planner.js';
 
 /** How often a controller re-reads the shared mode log for changes made through another, ms. */
 const MODE_REFRESH_MS = 1000;
@@ -35,6 +36,8 @@ interface UnitDeps {
   readonly metrics: RuntimeMetrics;
   /** Each owned site's loop, for readiness (a site counts once its loop has run a cycle). */
   readonly loops: Map<string, ControlLoop>;
+  /** Plans the sites with a tariff or a forecast; asked only for the sites this process owns. */
+  readonly planner: LivePlanner;
 }
 
 /**
@@ -60,7 +63,7 @@ async function startSiteUnit(cs: ConfiguredSite, d: UnitDeps): Promise<SiteUnit>
   for (const a of adapters.values()) {
     a.connect().catch((err: unknown) => d.log.warn({ binding: a.target.binding, err: (err as Error).message }, 'device not reachable yet; retrying'));
   }
-  const loop = startControlLoop({ sites: [cs], latest: d.latest, adapters, store: d.store, log: d.log, modes: d.modes, cycleS: d.cycleS, signals: d.signals, siteFor: d.siteFor, metrics: d.metrics.loop });
+  const loop = startControlLoop({ sites: [cs], latest: d.latest, adapters, store: d.store, log: d.log, modes: d.modes, cycleS: d.cycleS, signals: d.signals, siteFor: d.siteFor, planner: d.planner, metrics: d.metrics.loop });
   d.loops.set(cs.site.id, loop);
   return {
     stop: async () => {
@@ -81,8 +84,8 @@ async function startSiteUnit(cs: ConfiguredSite, d: UnitDeps): Promise<SiteUnit>
  * `GET /api/v1/cluster` (who owns what, as this process sees it).
  *
  * The registry (API clients, OpenADR objects, enrolments, modes) is one for the cluster, in
- * PostgreSQL: an operator may talk to any controller. Sites are not planned yet (they run the
- * peak shaver and DR obligations).
+ * PostgreSQL: an operator may talk to any controller. Sites with a tariff or a forecast are
+ * planned by their owner, as in one process.
  */
 export async function startClusterController(cfg: VppConfig, cluster: ClusterConfig, { log, version, modeLog }: StartOptions): Promise<RunningController> {
   const store = await openStore(cfg.store);
@@ -125,7 +128,12 @@ export async function startClusterController(cfg: VppConfig, cluster: ClusterCon
     const byId = new Map(sitesCfg.map((cs) => [cs.site.id, cs]));
     const fleetBus = cluster.fleetMqttUrl === undefined ? null : await startFleetBus({ brokerUrl: cluster.fleetMqttUrl, controllerId: cluster.controllerId, log });
     if (fleetBus !== null) cleanup.push(() => fleetBus.close());
-    const unitDeps: UnitDeps = { store, log, modes, cycleS: cfg.control.cycleS, latest, siteStates, adapters, signals: drEvents.signals, siteFor: drEvents.siteFor, fleetBus, metrics, loops: new Map() };
+    // One planner (and solver thread) for the process; a site taken over is planned from its
+    // first cycle here, and peak-shaved until that plan is ready.
+    const planner = createLivePlanner({ sites: sitesCfg, store, log: componentLogger(log, 'planner'), signals: drEvents.signals });
+    if (planner.siteIds.size > 0) log.info({ sites: planner.siteIds.size }, 'planning sites with a tariff or a forecast, where owned');
+    cleanup.push(() => planner.close());
+    const unitDeps: UnitDeps = { store, log, modes, cycleS: cfg.control.cycleS, latest, siteStates, adapters, signals: drEvents.signals, siteFor: drEvents.siteFor, fleetBus, metrics, loops: new Map(), planner };
     const running: RunningCluster = startCluster({
       open: () => openSiteOwnership({ connectionString: cluster.postgresUrl, controllerId: cluster.controllerId }),
       siteIds: sitesCfg.map((cs) => cs.site.id),

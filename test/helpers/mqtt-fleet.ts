@@ -47,8 +47,11 @@ export function simConfigText(spec: FleetSpec, brokerPort: number): string {
   return `simulation: {startAt: "2025-07-15T10:00:00+08:00", speed: 1}\nsites:\n${sites.join('\n')}\n`;
 }
 
-/** A controller's config for the same sites, bound to the endpoints `vpp sim` reported; `head` goes first (cluster:, store:, ...). */
-export function controllerConfigText(spec: FleetSpec, endpoints: readonly Endpoint[], head: string): string {
+/**
+ * A controller's config for the same sites, bound to the endpoints `vpp sim` reported; `head`
+ * goes first (cluster:, store:, ...); `extra(siteId)` adds site fields (YAML, indented 4).
+ */
+export function controllerConfigText(spec: FleetSpec, endpoints: readonly Endpoint[], head: string, extra: (siteId: string) => string = () => ''): string {
   const url = (site: string, asset: string, profile: string) => {
     const e = endpoints.find((x) => x.site === site && x.asset === asset);
     if (e === undefined) throw new Error(`vpp sim reported no endpoint for ${site}/${asset}`);
@@ -59,7 +62,7 @@ export function controllerConfigText(spec: FleetSpec, endpoints: readonly Endpoi
     return `  - id: ${id}
     timezone: Asia/Shanghai
     gridImportLimitKw: ${spec.limitKw}
-    peakTargetKw: ${spec.targetKw}
+    peakTargetKw: ${spec.targetKw}${extra(id)}
     assets:
       - {id: ${id}-grid, type: meter, binding: ${url(id, `${id}-grid`, 'vpp-sim-mqtt-meter')}}
       - {id: ${id}-bess, ${battery(spec.revertS ?? 30)}, binding: ${url(id, `${id}-bess`, 'vpp-sim-mqtt-battery')}}`;

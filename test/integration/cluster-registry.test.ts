@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runVpp, spawnVpp } from '../helpers/cli.js';
 import { freePort } from '../helpers/influxd.js';
 import { mosquittoAvailable, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { controllerConfigText, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
+import { controllerConfigText, fleetSiteId, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
 
 /*
@@ -25,6 +25,13 @@ const CAP_KW = 40; // the event's import cap: the owner must discharge 60 kW mor
 const ready = mosquittoAvailable() && (await postgresAvailable());
 if (!ready && process.env.CI === 'true') throw new Error('cluster-registry: mosquitto or PostgreSQL missing (apt-get install -y mosquitto postgresql)');
 
+// The last site has a tariff: whichever controller owns it must plan it.
+const PLANNED = fleetSiteId(SITES - 1);
+const TARIFF = `
+    tariff:
+      import: [{from: "00:00", to: "08:00", pricePerKwh: 0.3}, {from: "08:00", to: "22:00", pricePerKwh: 1.2}, {from: "22:00", to: "24:00", pricePerKwh: 0.3}]
+      demandChargePerKw: 40
+    forecast: {load: {bdew: g25, annualKwh: 876000}}`; // a standard profile: persistence would need 15 min of history first
 const SPEC: FleetSpec = { sites: SITES, limitKw: LIMIT_KW, targetKw: TARGET_KW, loadKw: LOAD_KW, revertS: 90 };
 
 interface Controller {
@@ -60,11 +67,11 @@ describe.skipIf(!ready)('scale-out: two controllers share the registry in Postgr
     const started = await startFleetSim(SPEC, dir, broker);
     sim = started.sim;
     const head = `cluster: {postgresUrl: "${postgres.url}", claimIntervalS: 1}`;
-    await writeFile(join(dir, 'controller.yaml'), controllerConfigText(SPEC, started.endpoints, head));
+    await writeFile(join(dir, 'controller.yaml'), controllerConfigText(SPEC, started.endpoints, head, (id) => (id === PLANNED ? TARIFF : '')));
     watch = await watchFleet(broker.url);
     for (const id of ['ctl-a', 'ctl-b']) {
       const port = await freePort();
-      const proc = spawnVpp(['start', '--config', join(dir, 'controller.yaml')], { VPP_HTTP_PORT: String(port), VPP_DATA_DIR: join(dir, id), VPP_CONTROLLER_ID: id, VPP_LOG_LEVEL: 'warn' });
+      const proc = spawnVpp(['start', '--config', join(dir, 'controller.yaml')], { VPP_HTTP_PORT: String(port), VPP_DATA_DIR: join(dir, id), VPP_CONTROLLER_ID: id, VPP_LOG_LEVEL: 'info' });
       controllers.push({ id, port, proc });
     }
     // One credential, in the shared registry: no data dir of either controller is involved.
@@ -154,4 +161,17 @@ describe.skipIf(!ready)('scale-out: two controllers share the registry in Postgr
     );
     console.log(`[cluster-registry] mode off posted to ctl-a reached ctl-b in ${Date.now() - offAt} ms`);
   }, 300_000);
+
+  it('plans a site with a tariff on the controller that owns it', async () => {
+    const views = await Promise.all(controllers.map((c) => call<{ owned: string[] }>(c, 'GET', '/cluster')));
+    const owner = controllers[views.findIndex((v) => v.body.owned.includes(PLANNED))];
+    if (owner === undefined) throw new Error(`nobody owns ${PLANNED}`);
+    const replanned = (line: string) => line.includes('site re-planned') && line.includes(`"site":"${PLANNED}"`);
+    // The plan is solved in a worker thread that loads tsx and HiGHS first: seconds to tens of seconds under load.
+    await eventually(`${owner.id} to plan ${PLANNED}`, async () => (owner.proc.output().split('\n').some(replanned) ? true : undefined), 120_000, 1000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${owner.proc.output().slice(-3000)}`);
+    });
+    // And nobody else does.
+    for (const c of controllers) if (c !== owner) expect(c.proc.output().split('\n').some(replanned), c.id).toBe(false);
+  }, 180_000);
 });
