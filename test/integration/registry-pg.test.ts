@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,20 +46,48 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const backends: ReadonlyArray<readonly [string, () => Promise<{ registry: Registry; done: () => void }>]> = [
+/** One statement straight on the database, behind the registry's back (to damage a row). */
+async function pgExec(url: string, sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+interface Opened {
+  readonly registry: Registry;
+  readonly done: () => void;
+  readonly raw: (sql: string) => Promise<void>;
+}
+
+const backends: ReadonlyArray<readonly [string, () => Promise<Opened>]> = [
   ['sqlite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vpp-reg-contract-'));
-    return { registry: openRegistry({ dataDir: dir }), done: () => rmSync(dir, { recursive: true, force: true }) };
+    const raw = async (sql: string) => {
+      const db = new Database(join(dir, 'registry.db'));
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    };
+    return { registry: openRegistry({ dataDir: dir }), done: () => rmSync(dir, { recursive: true, force: true }), raw };
   }],
-  ['postgres', async () => ({ registry: await openPgRegistry({ url: await freshDb() }), done: () => undefined })],
+  ['postgres', async () => {
+    const url = await freshDb();
+    return { registry: await openPgRegistry({ url }), done: () => undefined, raw: (sql: string) => pgExec(url, sql) };
+  }],
 ];
 
 describe.each(backends)('registry contract: %s', (name, open) => {
   const skip = name === 'postgres' && !available;
-  const withRegistry = (fn: (r: Registry) => Promise<void>) => async () => {
-    const { registry, done } = await open();
+  const withRegistry = (fn: (r: Registry, raw: Opened['raw']) => Promise<void>) => async () => {
+    const { registry, done, raw } = await open();
     try {
-      await fn(registry);
+      await fn(registry, raw);
     } finally {
       await registry.close();
       done();
@@ -104,6 +133,17 @@ describe.each(backends)('registry contract: %s', (name, open) => {
     await expect(r.programs.update('p1', program('p2', 'peak'), AT)).rejects.toThrow(/id/);
     expect(await r.programs.count()).toBe(1);
     expect(await r.events.count()).toBe(0);
+  }));
+
+  it.skipIf(skip)('orders by created time before insertion order, and says which stored row is not JSON', withRegistry(async (r, raw) => {
+    await r.programs.create(program('late', 'b'), AT + 10);
+    await r.programs.create(program('early', 'a'), AT);
+    await r.programs.create(program('early2', 'c'), AT);
+    expect((await r.programs.list()).map((x) => x.id)).toEqual(['early', 'early2', 'late']);
+    expect((await r.programs.list({ skip: 1, limit: 1 })).map((x) => x.id)).toEqual(['early2']);
+    await raw("UPDATE programs SET body = '{not json' WHERE id = 'late'");
+    await expect(r.programs.get('late')).rejects.toMatchObject({ code: 'REGISTRY_DATA_CORRUPT', message: expect.stringMatching(/programs\.body of 'late'/) as unknown });
+    expect((await r.programs.get('early'))?.id).toBe('early');
   }));
 
   it.skipIf(skip)('cancels an event (hidden, time kept), signs subscriptions, owns reports, seeds vens idempotently', withRegistry(async (r) => {
@@ -187,6 +227,13 @@ describe.each(backends)('registry contract: %s', (name, open) => {
     expect((await seen).map((c) => [c.objectType, c.operation, c.object['id'], c.remote ?? false])).toEqual([
       ['PROGRAM', 'POST', 'p1', false], ['EVENT', 'POST', 'e1', false], ['EVENT', 'PUT', 'e1', false], ['EVENT', 'DELETE', 'e1', false],
     ]);
+    // A write that fails emits nothing; close completes the stream.
+    const after: RegistryChange[] = [];
+    let completed = false;
+    r.changes$.subscribe({ next: (c) => after.push(c), complete: () => (completed = true) });
+    await expect(r.programs.create(program('p1', 'again'), AT)).rejects.toMatchObject({ code: 'REGISTRY_CONFLICT' });
+    await r.close();
+    expect([after, completed]).toEqual([[], true]);
   }));
 });
 
@@ -212,10 +259,47 @@ describe.skipIf(!available)('PostgreSQL registry shared by two processes', () =>
       expect((await b.events.get('e1'))?.body['programID']).toBe('p1');
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
-      const versions = (await admin.query('SELECT version FROM registry_schema_migrations')).rows;
+      const versions = (await admin.query('SELECT version FROM registry_schema_migrations ORDER BY version')).rows;
+      // A registry opening prunes old changes by the database's clock, not by the writes' atMs (months ago here).
+      const c = await openPgRegistry({ url });
+      await c.close();
+      const kept = (await admin.query('SELECT COUNT(*)::int AS n FROM registry_changes')).rows;
       await admin.end();
-      expect(versions).toEqual([{ version: 1 }]);
+      expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(kept).toEqual([{ n: 2 }]);
     } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it('reconnects a lost change feed and delivers what was written meanwhile', async () => {
+    const url = await freshDb();
+    const a = await openPgRegistry({ url });
+    // No polling to speak of: only the reconnect can bring the change.
+    const b = await openPgRegistry({ url, pollMs: 600_000 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const atB: RegistryChange[] = [];
+      b.changes$.subscribe((c) => atB.push(c));
+      await pgExec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vpp-registry-feed'");
+      const lost = () => warnings.some((m) => /change feed connection lost/.test(m));
+      const cut = Date.now();
+      while (!lost() && Date.now() - cut < 5000) await new Promise((res) => setTimeout(res, 10));
+      expect(lost()).toBe(true);
+      // Written while b's feed is down (it retries after 1 s): no notification reaches b.
+      await a.programs.create(program('p1', 'peak'), AT);
+      const started = Date.now();
+      while (atB.length < 1 && Date.now() - started < 10_000) await new Promise((res) => setTimeout(res, 20));
+      expect(atB.map((c) => [c.objectType, c.object['id'], c.remote])).toEqual([['PROGRAM', 'p1', true]]);
+      // Listening again: the next change comes by notification.
+      await a.programs.create(program('p2', 'valley'), AT);
+      const again = Date.now();
+      while (atB.length < 2 && Date.now() - again < 5000) await new Promise((res) => setTimeout(res, 20));
+      expect(atB.map((c) => c.object['id'])).toEqual(['p1', 'p2']);
+    } finally {
+      process.off('warning', onWarning);
       await Promise.all([a.close(), b.close()]);
     }
   }, 60_000);

@@ -23,8 +23,12 @@ export class PgDb {
     this.ownPool = pool === undefined;
     // Not 'vpp-controller:…': that prefix is how ownership counts live controllers.
     this.pool = pool ?? new pg.Pool({ connectionString: url, application_name: 'vpp-registry', max: 4, types });
-    this.pool.on('error', (err) => process.emitWarning(`${label}: idle connection failed: ${err.message}`, 'VppRegistryWarning'));
+    this.pool.on('error', this.onIdleError);
   }
+
+  private readonly onIdleError = (err: Error): void => {
+    process.emitWarning(`${this.label}: idle connection failed: ${err.message}`, 'VppRegistryWarning');
+  };
 
   readonly query: Exec = async (sql, params = []) => {
     try {
@@ -63,6 +67,7 @@ export class PgDb {
   }
 
   async close(): Promise<void> {
+    this.pool.off('error', this.onIdleError);
     if (this.ownPool) await this.pool.end();
   }
 
@@ -84,6 +89,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    // pg also takes the password as a query parameter.
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
     return '(unparsable connection string)';

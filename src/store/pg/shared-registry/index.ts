@@ -4,10 +4,11 @@ import { Subject } from 'rxjs';
 import { VppError } from '../../../domain/index.js';
 import type { RegistryChange } from '../../registry/changes.js';
 import type { Registry } from '../../registry/registry.js';
-import { PgDb, redactUrl } from './db.js';
-import { PgClientRepository, PgDispatchLog, PgEnrolmentRepository, PgModeLog, PgWebhookOutbox } from './others.js';
+import { PgDb, redactUrl, type Row } from './db.js';
+import { PgClientRepository, PgEnrolmentRepository, PgModeLog } from './others.js';
+import { PgDispatchLog, PgWebhookOutbox } from './outbox.js';
 import { migratePg } from './schema.js';
-import { pgOpenAdrTables, recordChange } from './tables.js';
+import { DB_NOW_MS, pgOpenAdrTables, recordChange } from './tables.js';
 
 export interface PgRegistryOptions {
   /** postgres://… */
@@ -45,10 +46,16 @@ export async function openPgRegistry(options: PgRegistryOptions): Promise<Regist
   const origin = randomUUID();
   const changes = new Subject<RegistryChange>();
   let closed = false;
-  const feed = await startFeed(db, options, origin, (c) => changes.next(c));
+  let feed: Feed;
+  try {
+    feed = await startFeed(db, options, origin, (c) => changes.next(c));
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   const changeLog = {
     origin,
-    record: (q: Parameters<typeof recordChange>[0], change: RegistryChange, atMs: number) => recordChange(q, origin, change, atMs),
+    record: (q: Parameters<typeof recordChange>[0], change: RegistryChange) => recordChange(q, origin, change),
     emit: (c: RegistryChange) => {
       if (!closed) changes.next(c);
     },
@@ -72,6 +79,11 @@ export async function openPgRegistry(options: PgRegistryOptions): Promise<Regist
   };
 }
 
+/** Change rows an hour old: every registry has read them long since (or reconnected and moved on). */
+function prune(db: PgDb): Promise<Row[]> {
+  return db.query(`DELETE FROM registry_changes WHERE at_ms < ${DB_NOW_MS} - $1`, [KEEP_CHANGES_MS]);
+}
+
 interface Feed {
   stop(): Promise<void>;
 }
@@ -79,7 +91,7 @@ interface Feed {
 /** LISTENs on its own connection and emits the other processes' changes, in order. */
 async function startFeed(db: PgDb, options: PgRegistryOptions, origin: string, emit: (c: RegistryChange) => void): Promise<Feed> {
   let lastSeq = Number((await db.query('SELECT COALESCE(MAX(seq), 0) AS s FROM registry_changes'))[0]?.['s'] ?? 0);
-  await db.query('DELETE FROM registry_changes WHERE at_ms < $1', [Date.now() - KEEP_CHANGES_MS]);
+  await prune(db);
   let stopped = false;
   let client: pg.Client | null = null;
   let reading: Promise<void> | null = null;
@@ -140,13 +152,13 @@ async function startFeed(db: PgDb, options: PgRegistryOptions, origin: string, e
   await connect();
   const poll = setInterval(() => void readNew(), options.pollMs ?? 2000);
   poll.unref();
-  const prune = setInterval(() => void db.query('DELETE FROM registry_changes WHERE at_ms < $1', [Date.now() - KEEP_CHANGES_MS]).catch(() => undefined), 600_000);
-  prune.unref();
+  const pruning = setInterval(() => void prune(db).catch(() => undefined), 600_000);
+  pruning.unref();
   return {
     stop: async () => {
       stopped = true;
       clearInterval(poll);
-      clearInterval(prune);
+      clearInterval(pruning);
       await reading;
       const c = client;
       client = null;

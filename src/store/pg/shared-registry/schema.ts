@@ -100,6 +100,12 @@ const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly name: strin
     CREATE INDEX registry_changes_by_time ON registry_changes (at_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'webhook outbox by subscription',
+    // As SQLite's migration 3 has: deleting a subscription cascades to its deliveries.
+    sql: 'CREATE INDEX webhook_outbox_by_subscription ON webhook_outbox (subscription_id);',
+  },
 ];
 
 export const PG_REGISTRY_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -18,14 +18,17 @@ interface Spec {
 /** How a change is written for the other controllers (in the write's transaction) and emitted here (after it). */
 export interface ChangeLog {
   readonly origin: string;
-  record(q: Exec, change: RegistryChange, atMs: number): Promise<void>;
+  record(q: Exec, change: RegistryChange): Promise<void>;
   readonly emit: ChangeSink;
 }
 
+/** The database's clock in ms: change rows are timed and pruned by it, not by a caller's atMs or a host's clock. */
+export const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
 /** Writes the change row in the transaction; the lock keeps seq order equal to commit order, so readers never skip one. */
-export async function recordChange(q: Exec, origin: string, change: RegistryChange, atMs: number): Promise<void> {
+export async function recordChange(q: Exec, origin: string, change: RegistryChange): Promise<void> {
   await q('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
-  const [row] = await q('INSERT INTO registry_changes (origin, at_ms, payload) VALUES ($1, $2, $3) RETURNING seq', [origin, atMs, JSON.stringify(change)]);
+  const [row] = await q(`INSERT INTO registry_changes (origin, at_ms, payload) VALUES ($1, ${DB_NOW_MS}, $2) RETURNING seq`, [origin, JSON.stringify(change)]);
   await q("SELECT pg_notify('vpp_registry_changes', $1)", [String(row?.['seq'])]);
 }
 
@@ -58,7 +61,7 @@ export class PgOpenAdrTable implements OpenAdrRepository {
     await this.db.tx(async (q) => {
       await q(`INSERT INTO ${this.spec.table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, args);
       await this.afterCreate(q, record);
-      await this.logChange(q, 'POST', record, atMs);
+      await this.logChange(q, 'POST', record);
     });
     this.changes.emit(this.changeOf('POST', record));
     return record;
@@ -114,7 +117,7 @@ export class PgOpenAdrTable implements OpenAdrRepository {
       const n = this.cols.length;
       const rows = await q(`UPDATE ${this.spec.table} SET ${[...sets, `modified_ms = $${n + 1}`, `body = $${n + 2}`].join(', ')} WHERE id = $${n + 3} RETURNING ${this.selected}`, [...values, atMs, json, id]);
       const r = rows[0] === undefined ? null : this.toRecord(rows[0]);
-      if (r !== null) await this.logChange(q, 'PUT', r, atMs);
+      if (r !== null) await this.logChange(q, 'PUT', r);
       return r;
     });
     if (record !== null) this.changes.emit(this.changeOf('PUT', record));
@@ -125,7 +128,7 @@ export class PgOpenAdrTable implements OpenAdrRepository {
     const removed = await this.db.tx(async (q) => {
       const rows = await q(`DELETE FROM ${this.spec.table} WHERE id = $1 RETURNING ${this.selected}`, [id]);
       const r = rows[0] === undefined ? null : this.toRecord(rows[0]);
-      if (r !== null) await this.logChange(q, 'DELETE', r, Date.now());
+      if (r !== null) await this.logChange(q, 'DELETE', r);
       return r;
     });
     if (removed !== null) this.changes.emit(this.changeOf('DELETE', removed));
@@ -136,8 +139,8 @@ export class PgOpenAdrTable implements OpenAdrRepository {
     return { objectType: this.spec.objectType, operation, object: record.body, ownerVenId: record.ownerVenId ?? null };
   }
 
-  protected logChange(q: Exec, operation: RegistryOperation, record: OpenAdrRecord, atMs: number): Promise<void> {
-    return this.changes.record(q, this.changeOf(operation, record), atMs);
+  protected logChange(q: Exec, operation: RegistryOperation, record: OpenAdrRecord): Promise<void> {
+    return this.changes.record(q, this.changeOf(operation, record));
   }
 
   private columnValues(body: OpenAdrBody): (string | null)[] {
@@ -185,7 +188,7 @@ class PgEventTable extends PgOpenAdrTable implements EventRepository {
     const record = await this.db.tx(async (q) => {
       const rows = await q(`UPDATE events SET cancelled_ms = $1 WHERE id = $2 RETURNING ${this.selected}`, [atMs, id]);
       const r = rows[0] === undefined ? null : this.toRecord(rows[0]);
-      if (r !== null) await this.logChange(q, 'DELETE', r, atMs);
+      if (r !== null) await this.logChange(q, 'DELETE', r);
       return r;
     });
     if (record !== null) this.changes.emit(this.changeOf('DELETE', record));
