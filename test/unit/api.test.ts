@@ -106,6 +106,28 @@ describe('HTTP API', () => {
     expect(asset.json().points).toEqual([{ time: new Date(NOW - 2000).toISOString(), value: -50, quality: 'good' }]);
   });
 
+  it('serves the 15-minute rollups with their min, max and count on ?resolution=15m', async () => {
+    // Two closed quarter hours of one point a minute, well before NOW.
+    const q0 = Math.floor((NOW - 3_600_000) / 900_000) * 900_000;
+    const points = Array.from({ length: 30 }, (_, i) => ({ siteId: 'plant-1', metric: 'loadPowerKw', atMs: q0 + i * 60_000, value: i < 15 ? 100 + i : 200, quality: 'good' as const }));
+    store.writeMetrics(points);
+    await store.maintain({ untilMs: NOW });
+    const from = new Date(q0).toISOString();
+    const to = new Date(q0 + 1_800_000).toISOString();
+    const res = await app.inject(`/api/v1/sites/plant-1/series?metric=loadPowerKw&from=${from}&to=${to}&resolution=15m`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ resolution: '15m' });
+    expect(res.json().points).toEqual([
+      { time: from, value: 107, quality: 'good', min: 100, max: 114, count: 15 },
+      { time: new Date(q0 + 900_000).toISOString(), value: 200, quality: 'good', min: 200, max: 200, count: 15 },
+    ]);
+    // Raw stays the default, and a resolution that is not one of the four is refused.
+    expect((await app.inject(`/api/v1/sites/plant-1/series?metric=loadPowerKw&from=${from}&to=${to}`)).json().points).toHaveLength(30);
+    const bad = await app.inject(`/api/v1/sites/plant-1/series?metric=loadPowerKw&resolution=5m`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toMatch(/resolution/);
+  });
+
   it('answers bad queries with problem+json naming the field', async () => {
     const missing = await app.inject('/api/v1/sites/plant-1/series');
     expect(missing.statusCode).toBe(400);

@@ -20,6 +20,11 @@ const SeriesQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 with offset; default: one hour before `to`.' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 with offset, exclusive; default: now.' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 10000 })),
+  resolution: Type.Optional(
+    Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('15m'), Type.Literal('auto')], {
+      description: "raw (default): the points as recorded; 1m / 15m: the rollups (mean as value, with min, max, count), kept longer than raw points; auto: raw up to a day inside the raw window, 1m up to 7 days, else 15m.",
+    }),
+  ),
 });
 
 const SeriesSchema = Type.Object({
@@ -28,7 +33,17 @@ const SeriesSchema = Type.Object({
   asset: Type.Optional(Type.String()),
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
-  points: Type.Array(Type.Object({ time: Type.String({ format: 'date-time' }), value: Type.Number(), quality: Type.String() })),
+  resolution: Type.String(),
+  points: Type.Array(
+    Type.Object({
+      time: Type.String({ format: 'date-time' }),
+      value: Type.Number(),
+      quality: Type.String(),
+      min: Type.Optional(Type.Number()),
+      max: Type.Optional(Type.Number()),
+      count: Type.Optional(Type.Integer()),
+    }),
+  ),
 });
 
 const HOUR_MS = 3_600_000;
@@ -88,6 +103,7 @@ export function siteRoutes(deps: ApiDeps): FastifyPluginAsync {
           fromMs,
           toMs,
           limit: q.limit ?? 10000,
+          resolution: q.resolution ?? 'raw',
         });
         return {
           siteId: id,
@@ -95,7 +111,13 @@ export function siteRoutes(deps: ApiDeps): FastifyPluginAsync {
           ...(q.asset !== undefined ? { asset: q.asset } : {}),
           from: new Date(fromMs).toISOString(),
           to: new Date(toMs).toISOString(),
-          points: samples.map((s) => ({ time: new Date(s.atMs).toISOString(), value: s.value, quality: s.quality })),
+          resolution: q.resolution ?? 'raw',
+          points: samples.map((s) => ({
+            time: new Date(s.atMs).toISOString(),
+            value: s.value,
+            quality: s.quality,
+            ...(s.count !== undefined ? { min: s.min, max: s.max, count: s.count } : {}),
+          })),
         };
       },
     );
