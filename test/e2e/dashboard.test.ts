@@ -57,8 +57,10 @@ const api = async <T>(method: string, path: string, body?: unknown, auth = false
 async function shown(scope: string, metric: string): Promise<{ value: number | null; time: string; text: string } | undefined> {
   const el = page.locator(`${scope} [data-metric="${metric}"] .value`).first();
   if ((await el.count()) === 0) return undefined;
-  const raw = await el.getAttribute('data-value');
-  return { value: raw === null || raw === '' ? null : Number(raw), time: (await el.getAttribute('data-time')) ?? '', text: (await el.textContent()) ?? '' };
+  // One read in the page: the stream may redraw the cell between separate reads (CI saw the
+  // text of one update beside the value of the next).
+  const { raw, time, text } = await el.evaluate((e) => ({ raw: e.getAttribute('data-value'), time: e.getAttribute('data-time'), text: e.textContent }));
+  return { value: raw === null || raw === '' ? null : Number(raw), time: time ?? '', text: text ?? '' };
 }
 
 beforeAll(async () => {
