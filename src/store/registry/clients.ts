@@ -49,6 +49,27 @@ interface ClientRow {
   disabled: number;
 }
 
+/** Checks a new client's role and site (the same rules on every backend); returns its site id or null. */
+export function checkNewClient(input: NewClientInput): string | null {
+  const role: unknown = input.role;
+  if (!(CLIENT_ROLES as readonly unknown[]).includes(role)) {
+    throw new VppError('CLIENT_INVALID', `client.role must be one of ${CLIENT_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+  }
+  const siteId = input.siteId ?? null;
+  if (input.role === 'site' && siteId === null) throw new VppError('CLIENT_INVALID', "client.siteId is required for role 'site', got none");
+  if (input.role !== 'site' && siteId !== null) {
+    throw new VppError('CLIENT_INVALID', `client.siteId is only for role 'site', got ${JSON.stringify(siteId)} with role '${input.role}'`);
+  }
+  if (siteId !== null && !SITE_ID.test(siteId)) {
+    throw new VppError('CLIENT_INVALID', `client.siteId must be 1..128 of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(siteId)}`);
+  }
+  return siteId;
+}
+
+export function newClientId(role: ClientRole): string {
+  return `${ID_PREFIX[role]}${randomBytes(12).toString('hex')}`;
+}
+
 export class SqliteClientRepository implements ClientRepository {
   private readonly insert: Database.Statement;
   private readonly selectOne: Database.Statement;
@@ -67,19 +88,8 @@ export class SqliteClientRepository implements ClientRepository {
   }
 
   async add(input: NewClientInput): Promise<NewClient> {
-    const role: unknown = input.role;
-    if (!(CLIENT_ROLES as readonly unknown[]).includes(role)) {
-      throw new VppError('CLIENT_INVALID', `client.role must be one of ${CLIENT_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
-    }
-    const siteId = input.siteId ?? null;
-    if (input.role === 'site' && siteId === null) throw new VppError('CLIENT_INVALID', "client.siteId is required for role 'site', got none");
-    if (input.role !== 'site' && siteId !== null) {
-      throw new VppError('CLIENT_INVALID', `client.siteId is only for role 'site', got ${JSON.stringify(siteId)} with role '${input.role}'`);
-    }
-    if (siteId !== null && !SITE_ID.test(siteId)) {
-      throw new VppError('CLIENT_INVALID', `client.siteId must be 1..128 of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(siteId)}`);
-    }
-    const clientId = `${ID_PREFIX[input.role]}${randomBytes(12).toString('hex')}`;
+    const siteId = checkNewClient(input);
+    const clientId = newClientId(input.role);
     const clientSecret = newSecret();
     const createdAtMs = this.nowMs();
     this.insert.run(clientId, await hashSecret(clientSecret), input.role, siteId, createdAtMs);

@@ -32,14 +32,7 @@ export class SqliteModeLog implements ModeLog {
   }
 
   async append(change: ModeChange): Promise<void> {
-    if (typeof change.siteId !== 'string' || change.siteId === '') fail('siteId', change.siteId);
-    if (change.assetId !== null && (typeof change.assetId !== 'string' || change.assetId === '')) fail('assetId', change.assetId);
-    if (!MODES.includes(change.mode)) fail('mode', change.mode);
-    if (change.manualKw !== null && !Number.isFinite(change.manualKw)) fail('manualKw', change.manualKw);
-    if (change.mode === 'manual' && change.manualKw === null) fail('manualKw', change.manualKw, "is required for mode 'manual'");
-    if (typeof change.who !== 'string' || change.who === '') fail('who', change.who);
-    if (typeof change.why !== 'string') fail('why', change.why);
-    if (!Number.isSafeInteger(change.atMs)) fail('atMs', change.atMs);
+    checkModeChange(change);
     this.insert.run(change.siteId, change.assetId, change.mode, change.manualKw, change.who, change.why, change.atMs);
   }
 
@@ -54,6 +47,18 @@ export class SqliteModeLog implements ModeLog {
       return { siteId: r.site_id, assetId: r.asset_id, mode: r.mode as OperatingMode, manualKw: r.manual_kw, who: r.who, why: r.why, atMs: r.at_ms };
     });
   }
+}
+
+/** The fields a stored mode change must have (every backend checks the same). */
+export function checkModeChange(change: ModeChange): void {
+  if (typeof change.siteId !== 'string' || change.siteId === '') fail('siteId', change.siteId);
+  if (change.assetId !== null && (typeof change.assetId !== 'string' || change.assetId === '')) fail('assetId', change.assetId);
+  if (!MODES.includes(change.mode)) fail('mode', change.mode);
+  if (change.manualKw !== null && !Number.isFinite(change.manualKw)) fail('manualKw', change.manualKw);
+  if (change.mode === 'manual' && change.manualKw === null) fail('manualKw', change.manualKw, "is required for mode 'manual'");
+  if (typeof change.who !== 'string' || change.who === '') fail('who', change.who);
+  if (typeof change.why !== 'string') fail('why', change.why);
+  if (!Number.isSafeInteger(change.atMs)) fail('atMs', change.atMs);
 }
 
 function fail(field: string, value: unknown, why = 'is invalid'): never {

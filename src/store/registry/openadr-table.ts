@@ -66,6 +66,21 @@ export interface TableSpec {
 
 const OBJECT_ID = /^[a-zA-Z0-9_-]{1,128}$/;
 
+/** The indexed columns' values from the body, in the spec's order; `fail` for a missing required one (every backend). */
+export function columnValuesOf(columns: TableSpec['columns'], body: OpenAdrBody, fail: (field: string, value: unknown) => never): (string | null)[] {
+  return Object.values(columns).map(([field, required]) => {
+    const v = body[field];
+    if (typeof v === 'string') return v;
+    if (!required && (v === undefined || v === null)) return null;
+    return fail(field, v);
+  });
+}
+
+/** The body as JSON; NaN and Infinity (which JSON.stringify writes as null) are refused, not stored changed. */
+export function serialiseBody(body: OpenAdrBody, fail: (value: number) => never): string {
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? fail(v) : v));
+}
+
 interface Row {
   id: string;
   created_ms: number;
@@ -196,22 +211,11 @@ export class SqliteOpenAdrTable implements OpenAdrRepository {
   }
 
   private columnValues(body: OpenAdrBody): (string | null)[] {
-    return this.cols.map((col) => {
-      const [field, required] = this.spec.columns[col] ?? ['', false];
-      const v = body[field];
-      if (typeof v === 'string') return v;
-      if (!required && (v === undefined || v === null)) return null;
-      return this.fail(field, v);
-    });
+    return columnValuesOf(this.spec.columns, body, (field, v) => this.fail(field, v));
   }
 
-  // JSON.stringify writes NaN and Infinity as null: refuse them rather than store something else.
   private serialise(body: OpenAdrBody): string {
-    const json = JSON.stringify(body, (_k, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) this.fail('(number)', v, 'must be finite');
-      return v;
-    });
-    return json;
+    return serialiseBody(body, (v) => this.fail('(number)', v, 'must be finite'));
   }
 
   private run(fn: () => Database.RunResult): Database.RunResult {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { VppError, type ModeChange, type ModeLog, type OperatingMode } from '../../../domain/index.js';
-import { CLIENT_ROLES, type ClientRecord, type ClientRepository, type ClientRole, type NewClient, type NewClientInput } from '../../registry/clients.js';
+import { CLIENT_ROLES, checkNewClient, newClientId, type ClientRecord, type ClientRepository, type ClientRole, type NewClient, type NewClientInput } from '../../registry/clients.js';
 import { parse, serialise, type EnrolmentRecord, type EnrolmentRepository, type OptOutRecord } from '../../registry/enrolments.js';
 import { decoyHash, hashSecret, newSecret, verifySecret } from '../../registry/secrets.js';
+import { checkModeChange } from '../../registry/modes.js';
 import type { PgDb, Row } from './db.js';
 
 /*
@@ -10,26 +10,13 @@ import type { PgDb, Row } from './db.js';
  * errors) as its SQLite twin in src/store/registry.
  */
 
-const ID_PREFIX: Readonly<Record<ClientRole, string>> = { operator: 'op_', site: 'site_', viewer: 'view_' };
-const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class PgClientRepository implements ClientRepository {
   constructor(private readonly db: PgDb, private readonly nowMs: () => number) {}
 
   async add(input: NewClientInput): Promise<NewClient> {
-    const role: unknown = input.role;
-    if (!(CLIENT_ROLES as readonly unknown[]).includes(role)) {
-      throw new VppError('CLIENT_INVALID', `client.role must be one of ${CLIENT_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
-    }
-    const siteId = input.siteId ?? null;
-    if (input.role === 'site' && siteId === null) throw new VppError('CLIENT_INVALID', "client.siteId is required for role 'site', got none");
-    if (input.role !== 'site' && siteId !== null) {
-      throw new VppError('CLIENT_INVALID', `client.siteId is only for role 'site', got ${JSON.stringify(siteId)} with role '${input.role}'`);
-    }
-    if (siteId !== null && !SITE_ID.test(siteId)) {
-      throw new VppError('CLIENT_INVALID', `client.siteId must be 1..128 of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(siteId)}`);
-    }
-    const clientId = `${ID_PREFIX[input.role]}${randomBytes(12).toString('hex')}`;
+    const siteId = checkNewClient(input);
+    const clientId = newClientId(input.role);
     const clientSecret = newSecret();
     const createdAtMs = this.nowMs();
     await this.db.query('INSERT INTO clients (id, secret_hash, role, site_id, created_at_ms, disabled) VALUES ($1, $2, $3, $4, $5, 0)', [clientId, await hashSecret(clientSecret), input.role, siteId, createdAtMs]);
@@ -72,17 +59,7 @@ export class PgModeLog implements ModeLog {
   constructor(private readonly db: PgDb) {}
 
   async append(change: ModeChange): Promise<void> {
-    const fail = (field: string, value: unknown, why = 'is invalid'): never => {
-      throw new VppError('MODE_CHANGE_INVALID', `modeChange.${field} ${why}, got ${JSON.stringify(value)}`);
-    };
-    if (typeof change.siteId !== 'string' || change.siteId === '') fail('siteId', change.siteId);
-    if (change.assetId !== null && (typeof change.assetId !== 'string' || change.assetId === '')) fail('assetId', change.assetId);
-    if (!MODES.includes(change.mode)) fail('mode', change.mode);
-    if (change.manualKw !== null && !Number.isFinite(change.manualKw)) fail('manualKw', change.manualKw);
-    if (change.mode === 'manual' && change.manualKw === null) fail('manualKw', change.manualKw, "is required for mode 'manual'");
-    if (typeof change.who !== 'string' || change.who === '') fail('who', change.who);
-    if (typeof change.why !== 'string') fail('why', change.why);
-    if (!Number.isSafeInteger(change.atMs)) fail('atMs', change.atMs);
+    checkModeChange(change);
     await this.db.query('INSERT INTO mode_changes (site_id, asset_id, mode, manual_kw, who, why, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
       change.siteId, change.assetId, change.mode, change.manualKw, change.who, change.why, change.atMs,
     ]);

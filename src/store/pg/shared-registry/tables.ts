@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { VppError, type OpenAdrObjectType } from '../../../domain/index.js';
 import type { ChangeSink, RegistryChange, RegistryOperation } from '../../registry/changes.js';
 import type { EventRecord, EventRepository, SubscriptionRepository } from '../../registry/openadr-repos.js';
-import type { OpenAdrBody, OpenAdrListFilter, OpenAdrRecord, OpenAdrRepository } from '../../registry/openadr-table.js';
+import { columnValuesOf, serialiseBody, type OpenAdrBody, type OpenAdrListFilter, type OpenAdrRecord, type OpenAdrRepository } from '../../registry/openadr-table.js';
 import type { Exec, PgDb, Row } from './db.js';
 import { CHANGES_LOCK } from './schema.js';
 
@@ -144,20 +144,11 @@ export class PgOpenAdrTable implements OpenAdrRepository {
   }
 
   private columnValues(body: OpenAdrBody): (string | null)[] {
-    return this.cols.map((col) => {
-      const [field, required] = this.spec.columns[col] ?? ['', false];
-      const v = body[field];
-      if (typeof v === 'string') return v;
-      if (!required && (v === undefined || v === null)) return null;
-      return this.fail(field, v);
-    });
+    return columnValuesOf(this.spec.columns, body, (field, v) => this.fail(field, v));
   }
 
   private serialise(body: OpenAdrBody): string {
-    return JSON.stringify(body, (_k, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) this.fail('(number)', v, 'must be finite');
-      return v;
-    });
+    return serialiseBody(body, (v) => this.fail('(number)', v, 'must be finite'));
   }
 
   protected toRecord(r: Row): OpenAdrRecord {
