@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { spawnVpp } from './cli.js';
@@ -90,6 +90,22 @@ export async function startFleetSim(spec: FleetSpec, dir: string, broker: { port
     } else await new Promise((r) => setTimeout(r, 250));
   }
   return { sim, endpoints };
+}
+
+/** Ends a fleet test: kill -9 the controllers, stop the simulator, the watcher and the servers, remove the temp dir. */
+export async function stopFleetRun(r: {
+  readonly controllers: ReadonlyArray<{ readonly proc: ReturnType<typeof spawnVpp> }>;
+  readonly sim: ReturnType<typeof spawnVpp> | undefined;
+  readonly watch: FleetWatch | undefined;
+  readonly servers: ReadonlyArray<{ stop(): Promise<void> } | undefined>;
+  readonly dir: string | undefined;
+}): Promise<void> {
+  for (const c of r.controllers) c.proc.child.kill('SIGKILL');
+  r.sim?.child.kill('SIGTERM');
+  await r.sim?.exited;
+  await r.watch?.close();
+  await Promise.all(r.servers.map((s) => s?.stop()));
+  if (r.dir !== undefined) await rm(r.dir, { recursive: true, force: true });
 }
 
 /** What crosses the broker, time-stamped on arrival: battery commands and grid meter readings per site. */

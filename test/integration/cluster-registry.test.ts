@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runVpp, spawnVpp } from '../helpers/cli.js';
 import { freePort } from '../helpers/influxd.js';
 import { mosquittoAvailable, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { controllerConfigText, fleetSiteId, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
+import { controllerConfigText, stopFleetRun, fleetSiteId, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
 
 /*
@@ -80,14 +80,7 @@ describe.skipIf(!ready)('scale-out: two controllers share the registry in Postgr
     cred = JSON.parse(added.stdout) as { clientId: string; clientSecret: string };
   }, 360_000);
 
-  afterAll(async () => {
-    for (const c of controllers) c.proc.child.kill('SIGKILL');
-    sim?.child.kill('SIGTERM');
-    await sim?.exited;
-    await watch?.close();
-    await Promise.all([postgres?.stop(), broker?.stop()]);
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopFleetRun({ controllers, sim, watch, servers: [postgres, broker], dir }));
 
   it('carries out on the owner what was posted to the other controller: a DR event and a kill switch', async () => {
     const [a, b] = controllers as [Controller, Controller];

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, spawnVpp } from '../helpers/cli.js';
 import { freePort } from '../helpers/influxd.js';
 import { mosquittoAvailable, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
-import { controllerConfigText, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
+import { controllerConfigText, stopFleetRun, startFleetSim, watchFleet, type FleetSpec, type FleetWatch } from '../helpers/mqtt-fleet.js';
 import { postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
 
 /*
@@ -70,14 +70,7 @@ describe.skipIf(!ready)(`scale-out: 2 controllers, PostgreSQL, Mosquitto, ${SITE
     }
   }, 360_000);
 
-  afterAll(async () => {
-    for (const c of controllers) c.proc.child.kill('SIGKILL');
-    sim?.child.kill('SIGTERM');
-    await sim?.exited;
-    await watch?.close();
-    await Promise.all([postgres?.stop(), broker?.stop()]);
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopFleetRun({ controllers, sim, watch, servers: [postgres, broker], dir }));
 
   it('shares the sites, and after kill -9 of one the other owns and controls them all within 10 s, no limit broken', async () => {
     const [a, b] = controllers as [(typeof controllers)[number], (typeof controllers)[number]];
