@@ -40,7 +40,7 @@ export async function startFleetBus(o: FleetBusOptions): Promise<FleetBus> {
   });
   const summaries = new Subject<SiteSummary>();
   let latest: FleetState | null = null;
-  const sub: Subscription = fleetState$(summaries, { staleAfterS: o.staleAfterS ?? 10 }).subscribe((f) => (latest = f));
+  const sub: Subscription = fleetState$(summaries, { staleAfterS: o.staleAfterS ?? 10, coalesceMs: 1000 }).subscribe((f) => (latest = f));
   client.on('message', (topic, payload) => {
     try {
       summaries.next(parseSiteSummary(JSON.parse(payload.toString())));

@@ -1,3 +1,4 @@
+import { EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -182,6 +183,16 @@ describe('fleetState$', () => {
         s: fleet(60_000, [a1, { ...b1, atMs: 2 }], ['a']),
       });
     });
+  });
+
+  it('with coalesceMs, emits one state per window: the latest, with every summary of the window in it', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const a2 = summary('a', 2, 80, 50);
+      const src = hot('a b 497ms n 1s a', { a: a1, b: b1, n: a2 });
+      // a at 0 opens a window that closes at 1 s with a2 and b1 in; the late repeat of a1 is ignored.
+      expectObservable(fleetState$(src, { staleAfterS: 60, coalesceMs: 1000 }), '^ 3s !').toBe('1000ms x', { x: fleet(1000, [a2, b1]) });
+    });
+    expect(() => fleetState$(EMPTY, { staleAfterS: 60, coalesceMs: 0 })).toThrow(/coalesceMs must be a finite number > 0, got 0/);
   });
 
   it('a newer summary replaces the site; an older or repeated one is ignored', () => {
