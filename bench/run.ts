@@ -10,6 +10,7 @@ import { benchBrain } from './brain.js';
 import { benchAdapters } from './adapters.js';
 import { benchApiEvents } from './api-events.js';
 import { benchOperations } from './operations.js';
+import { benchClusterScale } from './cluster-scale.js';
 import type { BenchFigure } from './figure.js';
 
 const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
@@ -20,6 +21,7 @@ const suites: ReadonlyArray<readonly [string, () => Promise<BenchFigure[]>]> = [
   ['Field adapters (Modbus, MQTT, OPC UA vs raw clients)', benchAdapters],
   ['API and DR events (event → setpoints, GET /sites, re-plans off the loop)', benchApiEvents],
   ['Operations (metrics per cycle, /metrics scrape)', benchOperations],
+  ['Scale-out (2 controllers, PostgreSQL, Mosquitto, N devices, kill -9)', benchClusterScale],
 ];
 
 const only = process.argv[2];
