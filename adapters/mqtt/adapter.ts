@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { AdapterHealth, AdapterTarget, DeviceAdapter, WriteResult } from '../../src/domain/device-adapter.js';
 import { VppError } from '../../src/domain/errors.js';
@@ -8,6 +7,7 @@ import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
 import { telemetryOf } from '../telemetry-of.js';
 import { loadProfile } from '../profile.js';
 import { parseMqttUrl } from './binding.js';
+import { attachToBroker, type BrokerLink } from './broker-link.js';
 import { createAcks } from './acks.js';
 import { createLiveness } from './liveness.js';
 import { telemetryDecoder } from './payload.js';
@@ -57,7 +57,7 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
   const topics = [telemetryTopic, ...(acks === null ? [] : [acks.topic]), ...liveness.topics];
 
   const telemetry$ = new Subject<Telemetry>();
-  let client: MqttClient | null = null;
+  let link: BrokerLink | null = null;
   let closed = false;
   let allBad = false;
   let silenceTimer: NodeJS.Timeout | null = null;
@@ -139,41 +139,35 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
     }
   }
 
-  function start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const c = mqtt.connect(binding.brokerUrl, {
-        clientId: `vpp-${vars.site}-${vars.asset}-${randomBytes(3).toString('hex')}`.slice(0, 64),
+  /** Joins this process's connection to the broker (one per broker, shared by its devices) for this device's topics. */
+  async function start(): Promise<void> {
+    const attached = attachToBroker(
+      {
+        brokerUrl: binding.brokerUrl,
         ...(binding.username !== undefined ? { username: binding.username } : {}),
         ...(binding.password !== undefined ? { password: binding.password } : {}),
-        clean: true,
-        protocolVersion: 4,
-        connectTimeout: options.connectTimeoutMs ?? 5000,
-        reconnectPeriod: options.reconnectPeriodMs ?? 1000,
-        // We subscribe on every connect ourselves, so that connect() can await the first SUBACK.
-        resubscribe: false,
-      });
-      client = c;
-      let settled = false;
-      const settle = (e: Error | null): void => {
-        if (settled) return;
-        settled = true;
-        if (e === null) resolve();
-        else reject(new VppError('DEVICE_UNREACHABLE', `${target.binding}: broker ${binding.brokerUrl}: ${e.message}`, { cause: e }));
-      };
-      c.on('message', onMessage);
-      c.on('connect', () => {
-        c.subscribe(topics, { qos: 1 }, (err) => {
-          if (err) return settled ? problem(`${target.binding}: subscribe failed: ${err.message}`) : settle(err);
-          settle(null);
+        connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+        reconnectPeriodMs: options.reconnectPeriodMs ?? 1000,
+      },
+      topics,
+      {
+        onMessage,
+        onResubscribed: () => {
           if (!closed) heard();
-        });
-      });
-      c.on('error', (err) => (settled ? problem(`${target.binding}: ${err.message}`) : settle(err)));
-      c.on('close', () => {
-        if (!settled) settle(new Error('connection closed before CONNACK'));
-        else if (!closed) markBad(`broker ${binding.brokerUrl} connection lost`);
-      });
-    });
+        },
+        onLost: (reason) => {
+          if (!closed) markBad(reason);
+        },
+        onError: (message) => problem(`${target.binding}: ${message}`),
+      },
+    );
+    link = attached.link;
+    try {
+      await attached.subscribed;
+    } catch (err) {
+      throw new VppError('DEVICE_UNREACHABLE', `${target.binding}: broker ${binding.brokerUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!closed) heard();
   }
 
   return {
@@ -181,27 +175,27 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
     telemetry$: telemetry$.asObservable(),
     async connect() {
       if (closed) throw new VppError('ADAPTER_CLOSED', `${target.binding}: adapter is closed`);
-      if (client !== null) return;
-      // On failure mqtt.js keeps retrying in the background; the asset stays bad until it succeeds.
+      if (link !== null) return;
+      // On failure the connection keeps retrying in the background; the asset stays bad until it succeeds.
       await start();
     },
     async write(setpoint: Setpoint): Promise<WriteResult> {
       if (acks === null) return { ok: false, readBackKw: null, detail: `${target.binding}: profile ${head.name} has no command section (a ${target.kind} takes no power setpoint here)` };
-      const c = client;
-      if (c === null || !c.connected) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected to ${binding.brokerUrl} (${lastError ?? 'no link'})` };
+      const l = link;
+      if (l === null || !l.connected()) return { ok: false, readBackKw: null, detail: `${target.binding}: not connected to ${binding.brokerUrl} (${lastError ?? 'no link'})` };
       const offline = liveness.offlineReason();
       if (offline !== null) return { ok: false, readBackKw: null, detail: `${target.binding}: device offline (${offline})` };
-      return acks.send(c, randomUUID(), setpoint.powerKw, target.revertS);
+      return acks.send(l.client, randomUUID(), setpoint.powerKw, target.revertS);
     },
-    health: (): AdapterHealth => ({ connected: client?.connected === true && liveness.offlineReason() === null, lastOkAtMs, consecutiveErrors, lastError }),
+    health: (): AdapterHealth => ({ connected: link?.connected() === true && liveness.offlineReason() === null, lastOkAtMs, consecutiveErrors, lastError }),
     async close() {
       if (closed) return;
       closed = true;
       if (silenceTimer !== null) clearTimeout(silenceTimer);
       acks?.cancelAll(`${target.binding}: adapter closed`);
-      const c = client;
-      client = null;
-      if (c !== null) await c.endAsync(true);
+      const l = link;
+      link = null;
+      if (l !== null) await l.release();
       telemetry$.complete();
     },
   };

@@ -107,3 +107,71 @@ describe('MQTT adapter against the MQTT simulator (in-process aedes)', () => {
     await expect(a.connect()).rejects.toMatchObject({ code: 'DEVICE_UNREACHABLE' });
   });
 });
+
+describe('MQTT adapters sharing one broker connection', () => {
+  const opened: { close(): Promise<void> }[] = [];
+
+  afterEach(async () => {
+    // Adapters first, then the simulators (the first one owns the in-process broker).
+    for (const c of opened.splice(0).reverse()) await c.close();
+  });
+
+  /** Client ids the broker saw connect, from aedes's $SYS announcements. */
+  async function watchClients(brokerUrl: string): Promise<string[]> {
+    const { default: mqtt } = await import('mqtt');
+    const seen: string[] = [];
+    const w = await mqtt.connectAsync(brokerUrl, { clientId: 'test-watch' });
+    w.on('message', (_topic, payload) => seen.push(payload.toString()));
+    await w.subscribeAsync('$SYS/+/new/clients');
+    opened.push({ close: () => w.endAsync(true) });
+    return seen;
+  }
+
+  it('devices on one broker share one connection; each adapter hears and commands only its own device', async () => {
+    const a1 = fakeBattery('plant-1', 'bess-a');
+    const a2 = fakeBattery('plant-1', 'bess-b');
+    const b1 = fakeBattery('plant-2', 'bess');
+    const s1 = await startMqttSimulator({ devices: [a1.device, a2.device], topicPrefix: 'vpp-sim/s1', publishIntervalS: 0.05, clock: () => T0 });
+    opened.push(s1);
+    const s2 = await startMqttSimulator({ brokerUrl: s1.brokerUrl, devices: [b1.device], topicPrefix: 'vpp-sim/s2', publishIntervalS: 0.05, clock: () => T0 });
+    opened.push(s2);
+    const clients = await watchClients(s1.brokerUrl);
+    a1.state.powerKw = 11;
+    a2.state.powerKw = 22;
+    b1.state.powerKw = 33;
+    const make = (site: string, asset: string, prefix: string): DeviceAdapter => {
+      const a = createMqttAdapter({ ...target(`${s1.brokerUrl}/${prefix}?profile=vpp-sim-mqtt-battery`), siteId: site, assetId: asset }, { log: quiet });
+      opened.push(a);
+      return a;
+    };
+    const adapters = [make('plant-1', 'bess-a', 'vpp-sim/s1'), make('plant-1', 'bess-b', 'vpp-sim/s1'), make('plant-2', 'bess', 'vpp-sim/s2')];
+    const expected = [11, 22, 33];
+    // Each adapter's own readings only: a reading routed to the wrong adapter would carry another value.
+    const heard = adapters.map(() => new Set<number | null>());
+    adapters.forEach((a, i) => a.telemetry$.pipe(filter((t) => t.metric === 'powerKw')).subscribe((t) => heard[i]?.add(t.value)));
+    await Promise.all(adapters.map((a) => a.connect()));
+    await Promise.all(adapters.map((a, i) => next(a, 'powerKw', (t) => t.value === expected[i])));
+    expect(clients.filter((id) => id.startsWith('vpp-') && !id.startsWith('vpp-sim'))).toHaveLength(1);
+
+    expect(await adapters[1]?.write({ siteId: 'plant-1', assetId: 'bess-b', powerKw: -40, reason: 'test', atMs: T0 })).toEqual({ ok: true, readBackKw: -40, detail: null });
+    expect([a1.state.powerKw, a2.state.powerKw, b1.state.powerKw]).toEqual([11, -40, 33]);
+    await next(adapters[1] as DeviceAdapter, 'powerKw', (t) => t.value === -40);
+
+    // One leaves: the others keep hearing their devices on the same connection.
+    await adapters[0]?.close();
+    a2.state.powerKw = 23;
+    b1.state.powerKw = 34;
+    await Promise.all([next(adapters[1] as DeviceAdapter, 'powerKw', (t) => t.value === 23), next(adapters[2] as DeviceAdapter, 'powerKw', (t) => t.value === 34)]);
+    expect(heard.map((s) => [...s].sort((x, y) => (x ?? 0) - (y ?? 0)))).toEqual([[11], [-40, 22, 23], [33, 34]]);
+    expect(adapters.slice(1).map((a) => a.health().connected)).toEqual([true, true]);
+    expect(clients.filter((id) => id.startsWith('vpp-') && !id.startsWith('vpp-sim'))).toHaveLength(1);
+
+    // The last one out ends the connection; the next adapter makes a new one.
+    await adapters[1]?.close();
+    await adapters[2]?.close();
+    const again = make('plant-2', 'bess', 'vpp-sim/s2');
+    await again.connect();
+    await next(again, 'powerKw', (t) => t.value === 34);
+    expect(clients.filter((id) => id.startsWith('vpp-') && !id.startsWith('vpp-sim'))).toHaveLength(2);
+  });
+});
