@@ -33,9 +33,17 @@ export const TariffSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Exactly one of: a constant factor, or a `time,kgPerKwh` CSV (relative to the config file) whose rows hold until the next. */
+/**
+ * Exactly one of: a constant factor, or a `time,kgPerKwh` CSV (relative to the config file) whose
+ * rows hold until the next; `pricePerKg` (our extension of the scenario shape) weighs each kg in
+ * the plan's objective, so that a series moves charging to cleaner hours.
+ */
 export const CarbonSchema = Type.Object(
-  { gridKgPerKwh: Type.Optional(Type.Number({ minimum: 0 })), csv: Type.Optional(Type.String({ minLength: 1 })) },
+  {
+    gridKgPerKwh: Type.Optional(Type.Number({ minimum: 0 })),
+    csv: Type.Optional(Type.String({ minLength: 1 })),
+    pricePerKg: Type.Optional(Type.Number({ minimum: 0 })),
+  },
   { additionalProperties: false },
 );
 
@@ -86,8 +94,10 @@ export type SiteLoadForecast =
 export interface SitePlanning {
   readonly tariff?: SiteTariff;
   readonly carbon?: { readonly gridKgPerKwh: number };
-  /** `carbon: {csv}`: a time-varying grid factor (the energy report uses it; the planner does not yet). */
+  /** `carbon: {csv}`: a time-varying grid factor. */
   readonly carbonSeries?: CarbonSeries;
+  /** `carbon.pricePerKg`: the planner's cost of a kg of CO2 (currency/kg); absent, carbon is reported, not planned for. */
+  readonly carbonPricePerKg?: number;
   readonly location?: { readonly latDeg: number; readonly lonDeg: number };
   readonly forecast?: SiteLoadForecast;
   /** The weather file whose irradiance forecasts the site's PV; absent: clear sky at `location`. */
@@ -168,13 +178,14 @@ function buildForecast(f: Static<typeof ForecastSchema>, path: string, problems:
   return { kind: 'profile', bdew: p.bdew as BdewForecastProfile['bdew'], annualKwh: p.annualKwh as number };
 }
 
-function carbonOf(c: Static<typeof CarbonSchema> | undefined, path: string, baseDir: string, problems: ConfigProblem[]): Pick<SitePlanning, 'carbon' | 'carbonSeries'> {
+function carbonOf(c: Static<typeof CarbonSchema> | undefined, path: string, baseDir: string, problems: ConfigProblem[]): Pick<SitePlanning, 'carbon' | 'carbonSeries' | 'carbonPricePerKg'> {
   if (c === undefined) return {};
   if ((c.gridKgPerKwh === undefined) === (c.csv === undefined)) {
     problems.push({ path, message: `must give exactly one of gridKgPerKwh or csv, got ${JSON.stringify(c)}` });
     return {};
   }
-  if (c.gridKgPerKwh !== undefined) return { carbon: { gridKgPerKwh: c.gridKgPerKwh } };
+  const price = c.pricePerKg === undefined ? {} : { carbonPricePerKg: c.pricePerKg };
+  if (c.gridKgPerKwh !== undefined) return { carbon: { gridKgPerKwh: c.gridKgPerKwh }, ...price };
   const series = readCarbonCsv(c.csv ?? '', baseDir, `${path}.csv`, problems);
-  return series === undefined ? {} : { carbonSeries: series };
+  return series === undefined ? {} : { carbonSeries: series, ...price };
 }

@@ -36,7 +36,7 @@ export interface LivePlannerOptions {
 }
 
 export interface LivePlanner {
-  /** The sites that are planned: with a tariff, or a peak target and a forecast. */
+  /** The sites that are planned: with a tariff, a carbon price, or a peak target and a forecast. */
   readonly siteIds: ReadonlySet<string>;
   /**
    * Called each cycle with the image the controller sees (its batteries are the ones planned):
@@ -75,6 +75,8 @@ interface Entry {
   inFlight?: Promise<void>;
   failed?: { readonly key: string; readonly atMs: number; readonly message: string };
   droppedLogged: boolean;
+  /** The carbon series did not cover a plan's start (said once, until it does again). */
+  carbonGapLogged?: boolean;
 }
 
 /** Start of the local clock's quarter hour holding siteMs (zones are whole minutes off UTC). */
@@ -97,7 +99,7 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
   const entries = new Map<string, Entry>();
   for (const cs of o.sites) {
     const p = cs.planning;
-    if (p === undefined || (p.tariff === undefined && (cs.site.peakTargetKw === undefined || p.forecast === undefined))) continue;
+    if (p === undefined || (p.tariff === undefined && p.carbonPricePerKg === undefined && (cs.site.peakTargetKw === undefined || p.forecast === undefined))) continue;
     entries.set(cs.site.id, { cs, planning: p, monthPeak: new MonthPeak(cs.site.timezone, p.tariff?.demandWindow ?? 'block'), queriedToMs: historyFromMs, droppedLogged: false });
   }
 
@@ -132,6 +134,21 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
     return e.monthPeak.peakKw(siteNow);
   };
 
+  /** The grid factor per slot from the site's constant or series (site time, as the tariff); none where a series has no value yet. */
+  const carbonFactors = (e: Entry, start: number, n: number): number[] | undefined => {
+    const p = e.planning;
+    if (p.carbon !== undefined) return carbonPerSlot(p.carbon.gridKgPerKwh, start, 900, n);
+    const points = p.carbonSeries?.points;
+    if (points === undefined || points.length === 0) return undefined;
+    if ((points[0]?.atMs ?? Infinity) > start) {
+      if (e.carbonGapLogged !== true) o.log.warn({ site: e.cs.site.id, csv: p.carbonSeries?.csv, firstRow: new Date(points[0]?.atMs ?? NaN).toISOString(), planStart: new Date(start).toISOString() }, 'carbon series starts after the plan: planned without carbon');
+      e.carbonGapLogged = true;
+      return undefined;
+    }
+    e.carbonGapLogged = false;
+    return carbonPerSlot(points, start, 900, n);
+  };
+
   const make = async (e: Entry, site: Site, batteries: PlanBattery[], nowMs: number, key: string): Promise<Made> => {
     const siteNow = clock.toSiteMs(nowMs);
     const start = quarterStartSiteMs(siteNow, site.timezone);
@@ -147,7 +164,8 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
     const first = <T>(now: T | undefined, rest: T[]): T[] => (now === undefined ? rest : [now, ...rest.slice(1)]);
     const t = e.planning.tariff;
     const prices = t === undefined ? undefined : first(dr.tariffOverride?.pricePerKwh, touPricePerSlot(t.import, start, 900, n, site.timezone));
-    const carbon = e.planning.carbon === undefined ? undefined : first(dr.carbonOverride === undefined ? undefined : dr.carbonOverride.gPerKwh / 1000, carbonPerSlot(e.planning.carbon.gridKgPerKwh, start, 900, n));
+    const factors = carbonFactors(e, start, n);
+    const carbon = factors === undefined ? undefined : first(dr.carbonOverride === undefined ? undefined : dr.carbonOverride.gPerKwh / 1000, factors);
     const charge = t === undefined ? undefined : demandChargeFor(t.demandChargePerKw, site.peakTargetKw);
     const plan = await solver.solve({
       startMs: start,
@@ -162,6 +180,7 @@ export function createLivePlanner(o: LivePlannerOptions): LivePlanner {
       ...(t?.exportPricePerKwh !== undefined ? { exportPricePerKwh: t.exportPricePerKwh } : {}),
       ...(charge !== undefined ? { demandChargePerKw: charge } : {}),
       ...(carbon !== undefined ? { carbonKgPerKwh: carbon } : {}),
+      ...(carbon !== undefined && e.planning.carbonPricePerKg !== undefined ? { carbonPricePerKg: e.planning.carbonPricePerKg } : {}),
       peakFloorKw: floorKw,
     });
     const wall: Plan = { ...plan, startMs: clock.toWallMs(plan.startMs), slotS: plan.slotS / clock.speed };

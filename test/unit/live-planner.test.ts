@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -9,6 +9,7 @@ import type { AssetState, DrSignal, Reading, SiteState } from '../../src/domain/
 import { createLivePlanner, type LivePlanner, type LivePlannerOptions } from '../../src/runtime/live-planner.js';
 import { MonthPeak } from '../../src/runtime/month-peak.js';
 import { openStore, type TimeSeriesStore } from '../../src/store/index.js';
+import type { Plan } from '../../src/schedule/index.js';
 
 /**
  * The live planner with real HiGHS solves and a real (SQLite) store: when it re-plans, what it
@@ -173,6 +174,43 @@ describe('live planner', () => {
     // Slot 0 (10:45) is yesterday's 400 kW base: grid = base + battery.
     expect((plan?.gridKw[0] ?? NaN) - (plan?.batteryKw.bess?.[0] ?? NaN)).toBeCloseTo(400, 6);
   }, 30_000);
+
+  it('plans for carbon when it has a price: a series moves charging into its clean hours; a series that starts later is left out, with a warning', async () => {
+    // Dirty all day but 12:00-14:00 local; the plan starts at 10:45.
+    const csv = join(dir, 'carbon.csv');
+    writeFileSync(csv, 'time,kgPerKwh\n2025-07-15T00:00:00+08:00,1.0\n2025-07-15T12:00:00+08:00,0.1\n2025-07-15T14:00:00+08:00,1.0\n');
+    const clean = (plan: Plan | undefined): number => {
+      const startK = (Date.parse('2025-07-15T12:00:00+08:00') - (plan?.startMs ?? NaN)) / (15 * MIN);
+      return (plan?.batteryKw.bess ?? []).slice(startK, startK + 8).reduce((a, b) => a + b, 0) / 4; // kWh charged
+    };
+    const co2 = (plan: Plan | undefined): number => {
+      const f = (k: number): number => (k >= 5 && k < 13 ? 0.1 : 1.0); // slots 5..12 are 12:00-14:00
+      return (plan?.gridKw ?? []).slice(0, 52).reduce((a, kw, k) => a + Math.max(kw, 0) * f(k) * 0.25, 0);
+    };
+    const planOf = async (carbon: string): Promise<Plan | undefined> => {
+      // A peak target instead of the demand charge: a peak weighed by the kW holds import flat all day and leaves carbon nothing to move.
+      const text = site(`${PROFILE}\n    carbon: ${carbon}`).replace('      demandChargePerKw: 40\n', '').replace('    gridImportLimitKw: 600\n', '    gridImportLimitKw: 600\n    peakTargetKw: 300\n');
+      const cs = configured(text);
+      const p = planner(cs);
+      p.planFor(cs.site, stateOf(cs, 40, T0), T0);
+      await p.settled();
+      return p.planFor(cs.site, stateOf(cs, 40, T0), T0);
+    };
+    const unpriced = await planOf(`{csv: ${csv}}`);
+    const priced = await planOf(`{csv: ${csv}, pricePerKg: 2}`);
+    expect(clean(priced)).toBeGreaterThan(clean(unpriced) + 10);
+    expect(co2(priced)).toBeLessThan(co2(unpriced));
+    expect(configured(site(`${PROFILE}\n    carbon: {gridKgPerKwh: 0.5, pricePerKg: 0.1}`)).planning).toMatchObject({ carbon: { gridKgPerKwh: 0.5 }, carbonPricePerKg: 0.1 });
+
+    const late = join(dir, 'late.csv');
+    writeFileSync(late, 'time,kgPerKwh\n2025-07-15T12:00:00+08:00,0.1\n');
+    logs = [];
+    const withoutCarbon = await planOf(`{csv: ${late}, pricePerKg: 2}`);
+    expect(withoutCarbon).toBeDefined();
+    expect(logs.filter((l) => l.msg === 'carbon series starts after the plan: planned without carbon')).toEqual([
+      expect.objectContaining({ site: 'plant-1', firstRow: '2025-07-15T04:00:00.000Z', planStart: '2025-07-15T02:45:00.000Z' }),
+    ]);
+  }, 60_000);
 
   it("takes the month's metered peak as the floor: the plan need not shave below it", async () => {
     const cs = configured(site(PROFILE));
