@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { VppError } from '../domain/index.js';
 
 /** RFC 9457 problem details; every error the API answers has this shape. */
 export interface Problem {
@@ -45,6 +46,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
         })
         .join('; ');
       return sendProblem(reply, problem(400, detail, 'validation'));
+    }
+    if (err instanceof VppError && err.code === 'REGISTRY_BUSY') {
+      // Another controller held the registry's write lock too long (Registry.exclusive): nothing broke.
+      reply.header('Retry-After', '1');
+      return sendProblem(reply, problem(503, "the registry is busy with another controller's write; try again", 'registry-busy'));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');

@@ -47,7 +47,26 @@ export interface Registry {
   readonly enrolments: EnrolmentRepository;
   /** How each DR event was dispatched: allocations, refusals, clips, baselines. */
   readonly dispatch: DispatchLog;
+  /**
+   * Runs `fn` while no other `exclusive` fn runs on this registry's data, in any process: for
+   * code that reads, checks and then writes (a started event may only shorten, a program with
+   * live events is not deleted), which would otherwise interleave with another request's. Each
+   * fn starts once the previous one has settled; a failed fn does not stop the next. Not
+   * reentrant: calling it again inside fn waits for itself. PostgreSQL: throws VppError
+   * REGISTRY_BUSY when another process keeps it longer than the lock timeout.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Runs each fn once every fn queued before it has settled; one that fails does not stop the next. */
+export function serialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.then(() => undefined, () => undefined);
+    return run;
+  };
 }
 
 export type RegistryOptions = ({ readonly dataDir: string } | { readonly file: string }) & {
@@ -88,6 +107,8 @@ export function openRegistry(options: RegistryOptions): Registry {
     changes$: changes.asObservable(),
     enrolments: new SqliteEnrolmentRepository(open, file),
     dispatch: new SqliteDispatchLog(open, file),
+    // One process owns the file (the CLI only adds clients), so the in-process queue is enough.
+    exclusive: serialQueue(),
     close: async () => {
       changes.complete();
       if (open.open) open.close();

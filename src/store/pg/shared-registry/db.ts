@@ -66,6 +66,49 @@ export class PgDb {
     }
   }
 
+  /**
+   * Runs `fn` holding the session advisory lock `key` on a connection of its own, so fn's
+   * queries need another one: callers hold at most one such lock per pool. Waits at most
+   * `timeoutMs` for the lock, then throws REGISTRY_BUSY. A connection that dies releases the
+   * lock by itself; fn still completes, and the loss is warned about.
+   */
+  async withSessionLock<T>(key: number, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new VppError('REGISTRY_UNREACHABLE', `${this.label}: ${(err as Error).message}`, { cause: err });
+    }
+    // A checked-out connection has no listener: without one its death would crash the process.
+    let lost: Error | null = null;
+    const onLost = (err: Error): void => {
+      lost ??= err;
+    };
+    client.on('error', onLost);
+    try {
+      // One round trip; SET LOCAL ends with the statements' implicit transaction, the session lock does not.
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}; SELECT pg_advisory_lock(${key})`);
+    } catch (err) {
+      client.release(err as Error);
+      if ((err as { code?: string }).code === '55P03') {
+        throw new VppError('REGISTRY_BUSY', `${this.label}: another controller held the registry's write lock for over ${timeoutMs} ms; try again`, { cause: err });
+      }
+      throw this.mapError(err, 'SELECT pg_advisory_lock');
+    }
+    try {
+      return await fn();
+    } finally {
+      try {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        client.off('error', onLost);
+        client.release();
+      } catch (err) {
+        client.release(err as Error);
+        process.emitWarning(`${this.label}: the registry's write lock was lost while held (${(lost ?? (err as Error)).message}); that write may have interleaved with another controller's`, 'VppRegistryWarning');
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.pool.off('error', this.onIdleError);
     if (this.ownPool) await this.pool.end();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Subject } from 'rxjs';
 import { VppError } from '../../../domain/index.js';
 import type { RegistryChange } from '../../registry/changes.js';
-import type { Registry } from '../../registry/registry.js';
+import { serialQueue, type Registry } from '../../registry/registry.js';
 import { PgDb, redactUrl, type Row } from './db.js';
 import { PgClientRepository, PgEnrolmentRepository, PgModeLog } from './others.js';
 import { PgDispatchLog, PgWebhookOutbox } from './outbox.js';
@@ -18,7 +18,15 @@ export interface PgRegistryOptions {
   readonly pool?: pg.Pool;
   /** How often the change feed is read even without a notification, ms; default 2000. */
   readonly pollMs?: number;
+  /** How long `exclusive` waits for another controller's to finish before REGISTRY_BUSY, ms; default 10000. */
+  readonly exclusiveTimeoutMs?: number;
 }
+
+/**
+ * The session advisory lock `exclusive` holds; apart from MIGRATE_LOCK and CHANGES_LOCK
+ * (schema.ts) and the site ownership locks (two-key, src/store/pg/ownership.ts).
+ */
+export const EXCLUSIVE_LOCK = 0x76707034; // 'vpp4'
 
 const KEEP_CHANGES_MS = 3_600_000;
 const RECONNECT_MS = 1000;
@@ -35,6 +43,11 @@ const RECONNECT_MS = 1000;
 export async function openPgRegistry(options: PgRegistryOptions): Promise<Registry> {
   const label = `PostgreSQL registry ${redactUrl(options.url)}`;
   const nowMs = options.nowMs ?? Date.now;
+  // `exclusive` keeps one connection while its fn queries on another.
+  if (options.pool !== undefined && options.pool.options.max !== undefined && options.pool.options.max < 2) {
+    throw new VppError('REGISTRY_OPEN_FAILED', `cannot open ${label}: pool.options.max must be at least 2, got ${options.pool.options.max}`);
+  }
+  const exclusiveTimeoutMs = options.exclusiveTimeoutMs ?? 10_000;
   const db = new PgDb(options.url, label, options.pool);
   try {
     await migratePg(db, nowMs());
@@ -60,6 +73,7 @@ export async function openPgRegistry(options: PgRegistryOptions): Promise<Regist
       if (!closed) changes.next(c);
     },
   };
+  const queued = serialQueue();
   return {
     file: redactUrl(options.url),
     clients: new PgClientRepository(db, nowMs),
@@ -69,6 +83,8 @@ export async function openPgRegistry(options: PgRegistryOptions): Promise<Regist
     changes$: changes.asObservable(),
     enrolments: new PgEnrolmentRepository(db),
     dispatch: new PgDispatchLog(db),
+    // The queue keeps this process to one lock holder (one pooled connection); the lock, the others.
+    exclusive: (fn) => queued(() => db.withSessionLock(EXCLUSIVE_LOCK, exclusiveTimeoutMs, fn)),
     close: async () => {
       if (closed) return;
       closed = true;
