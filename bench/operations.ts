@@ -47,7 +47,7 @@ export async function benchOperations(): Promise<BenchFigure[]> {
   });
 
   // A scrape of a controller with 1,000 devices, beside serialising the same health as JSON (GET /health's work).
-  const health: AdapterHealth = { connected: true, lastOkAtMs: Date.now(), consecutiveErrors: 0, lastError: null };
+  const health: AdapterHealth = { connected: true, lastOkAtMs: Date.now(), consecutiveErrors: 0, lastError: null, errorsTotal: 0, reconnectsTotal: 0 };
   const adapters = Array.from({ length: 1000 }, (_, i) => ({ target: { siteId: `site-${Math.floor(i / 10)}`, assetId: `a-${i}`, binding: BINDING.binding }, health: () => health }));
   const store = { kind: 'sqlite' as const, stats: () => ({ queuedPoints: 0, spooledPoints: 0, spooledBytes: 0, spoolSegments: 0, spoolMaxBytes: null, writtenPoints: 0, replayedPoints: 0, spooledPointsTotal: 0, refusedPoints: 0, skippedSpoolRecords: 0, droppedByBackendPoints: 0, failedFlushes: 0, backendUp: true }) } satisfies Pick<TimeSeriesStore, 'kind' | 'stats'>;
   metrics.bind({ adapters: () => adapters, store, activeEvents: () => 0 });

@@ -63,6 +63,10 @@ export function createLinkLifecycle<L>(spec: LinkLifecycleSpec<L>): LinkLifecycl
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
+  let errorsTotal = 0;
+  let reconnectsTotal = 0;
+  // A link that had answered failed: the next successful poll is a reconnect.
+  let lostAfterUp = false;
 
   function emit(values: MetricValues, atMs: number): void {
     for (const metric of metrics) telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, values[metric], atMs));
@@ -71,6 +75,8 @@ export function createLinkLifecycle<L>(spec: LinkLifecycleSpec<L>): LinkLifecycl
   function fail(from: L | null, e: unknown): void {
     if (closed || (from !== null && link !== from)) return; // already handled
     consecutiveErrors++;
+    errorsTotal++;
+    if (lastOkAtMs !== null) lostAfterUp = true;
     lastError = e instanceof Error ? e.message : String(e);
     pollLoop.stop();
     emit({}, Date.now());
@@ -107,6 +113,9 @@ export function createLinkLifecycle<L>(spec: LinkLifecycleSpec<L>): LinkLifecycl
       const atMs = Date.now();
       if (invert) Object.assign(values, invertMeter(values));
       if (link !== l || closed) return;
+      // Counted on an answer, not on the socket: a live gateway in front of a dead unit connects every retry.
+      if (lostAfterUp) reconnectsTotal++;
+      lostAfterUp = false;
       consecutiveErrors = 0;
       lastError = null;
       lastOkAtMs = atMs;
@@ -142,7 +151,7 @@ export function createLinkLifecycle<L>(spec: LinkLifecycleSpec<L>): LinkLifecycl
       }
       if (link !== null) pollLoop.start();
     },
-    health: (): AdapterHealth => ({ connected: link !== null, lastOkAtMs, consecutiveErrors, lastError }),
+    health: (): AdapterHealth => ({ connected: link !== null, lastOkAtMs, consecutiveErrors, lastError, errorsTotal, reconnectsTotal }),
     async close() {
       if (closed) return;
       closed = true;

@@ -65,6 +65,11 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
+  let errorsTotal = 0;
+  let reconnectsTotal = 0;
+  // Per adapter, though the connection is shared: each device's topics come back on their own.
+  let subscribedOnce = false;
+  let lostSinceSubscribed = false;
   let skewReported = false;
 
   function emit(values: Partial<Record<Metric, number | null>>, atMs: number): void {
@@ -73,6 +78,7 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
 
   function problem(message: string, fields: Record<string, unknown> = {}): void {
     consecutiveErrors++;
+    errorsTotal++;
     lastError = message;
     // One line per run of errors (and every 100th), so a device spewing garbage cannot flood the log.
     if (consecutiveErrors === 1 || consecutiveErrors % 100 === 0) log.warn({ binding: target.binding, consecutiveErrors, ...fields }, message);
@@ -153,10 +159,16 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
       {
         onMessage,
         onResubscribed: () => {
-          if (!closed) heard();
+          if (closed) return;
+          if (lostSinceSubscribed) reconnectsTotal++;
+          lostSinceSubscribed = false;
+          subscribedOnce = true;
+          heard();
         },
         onLost: (reason) => {
-          if (!closed) markBad(reason);
+          if (closed) return;
+          lostSinceSubscribed ||= subscribedOnce;
+          markBad(reason);
         },
         onError: (message) => problem(`${target.binding}: ${message}`),
       },
@@ -167,7 +179,9 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
     } catch (err) {
       throw new VppError('DEVICE_UNREACHABLE', `${target.binding}: broker ${binding.brokerUrl}: ${(err as Error).message}`, { cause: err });
     }
-    if (!closed) heard();
+    if (closed) return;
+    subscribedOnce = true;
+    heard();
   }
 
   return {
@@ -187,7 +201,7 @@ export function createMqttAdapter(target: AdapterTarget, options: MqttAdapterOpt
       if (offline !== null) return { ok: false, readBackKw: null, detail: `${target.binding}: device offline (${offline})` };
       return acks.send(l.client, randomUUID(), setpoint.powerKw, target.revertS);
     },
-    health: (): AdapterHealth => ({ connected: link?.connected() === true && liveness.offlineReason() === null, lastOkAtMs, consecutiveErrors, lastError }),
+    health: (): AdapterHealth => ({ connected: link?.connected() === true && liveness.offlineReason() === null, lastOkAtMs, consecutiveErrors, lastError, errorsTotal, reconnectsTotal }),
     async close() {
       if (closed) return;
       closed = true;

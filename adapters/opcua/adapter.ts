@@ -63,6 +63,10 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
   let lastOkAtMs: number | null = null;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
+  let errorsTotal = 0;
+  let reconnectsTotal = 0;
+  // lost() ran since the link was last up: its coming back is a reconnect.
+  let lostSinceUp = false;
 
   function emit(metric: Metric, value: number | null, atMs: number): void {
     telemetry$.next(telemetryOf(target.siteId, target.assetId, metric, value, atMs));
@@ -72,7 +76,7 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
     if (closed) return;
     const atMs = Date.now();
     // A notification is proof the link and the subscription are alive.
-    linkUp = true;
+    up();
     const v = dv.statusCode.isGood() ? deviceToCanonical(ref, dv.value.value) : null;
     values.set(metric, v);
     fresh.add(metric);
@@ -84,11 +88,23 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
     emit(metric, v, atMs);
   }
 
+  function up(): void {
+    if (!linkUp && lostSinceUp) reconnectsTotal++;
+    lostSinceUp = false;
+    linkUp = true;
+  }
+
+  function failed(reason: string): void {
+    consecutiveErrors++;
+    errorsTotal++;
+    lastError = reason;
+  }
+
   function lost(reason: string): void {
     if (closed || !linkUp) return;
     linkUp = false;
-    consecutiveErrors++;
-    lastError = reason;
+    lostSinceUp = true;
+    failed(reason);
     const atMs = Date.now();
     for (const metric of metrics) {
       values.set(metric, null);
@@ -99,7 +115,9 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
   const user: SessionUser = {
     onLost: lost,
     // Values stay bad until the re-created monitored items report again.
-    onReestablished: () => void (linkUp = true),
+    onReestablished: () => {
+      if (!closed) up();
+    },
   };
 
   function reemit(): void {
@@ -154,15 +172,14 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
         const unknown = n.readings.filter((_, i) => first[i]?.statusCode.name === 'BadNodeIdUnknown');
         if (unknown.length > 0) throw new VppError('PROFILE_MISMATCH', `${where}: the server has no node ${unknown.map((r) => `${r.text} (${r.metric})`).join(', ')}`);
         nodes = n;
-        linkUp = true;
+        up();
         n.readings.forEach((r, i) => first[i] !== undefined && onValue(r.metric, r.ref, first[i]));
         await monitor(sh, n);
         tick ??= setInterval(reemit, intervalMs);
       } catch (e) {
         // acquireOpcuaSession has already named an untrusted server certificate (it holds the PKI).
         const err = connectError(e, null, where, pkiDir);
-        consecutiveErrors++;
-        lastError = err.message;
+        failed(err.message);
         await teardown();
         throw err;
       }
@@ -177,7 +194,7 @@ export function createOpcuaAdapter(target: AdapterTarget, options: OpcuaAdapterO
         return { ok: false, readBackKw: null, detail: message(e) };
       }
     },
-    health: (): AdapterHealth => ({ connected: linkUp, lastOkAtMs, consecutiveErrors, lastError }),
+    health: (): AdapterHealth => ({ connected: linkUp, lastOkAtMs, consecutiveErrors, lastError, errorsTotal, reconnectsTotal }),
     async close() {
       if (closed) return;
       closed = true;

@@ -28,7 +28,7 @@ export function createLazyOpcuaAdapter(target: AdapterTarget): DeviceAdapter {
     telemetry$: telemetry$.asObservable(),
     connect: async () => (await load()).connect(),
     write: async (sp) => (await load()).write(sp),
-    health: () => inner?.health() ?? { connected: false, lastOkAtMs: null, consecutiveErrors: 0, lastError: null },
+    health: () => inner?.health() ?? { connected: false, lastOkAtMs: null, consecutiveErrors: 0, lastError: null, errorsTotal: 0, reconnectsTotal: 0 },
     async close() {
       if (loading !== null) await (await loading).close();
       telemetry$.complete();

@@ -33,6 +33,19 @@ export interface AdapterHealth {
   readonly lastOkAtMs: number | null;
   readonly consecutiveErrors: number;
   readonly lastError: string | null;
+  /**
+   * Failed attempts (read, write, decode, connect) since the adapter was made: one for every
+   * increment of consecutiveErrors, never reset. Monotonic, so /metrics can export it exactly
+   * rather than infer it from samples of consecutiveErrors.
+   */
+  readonly errorsTotal: number;
+  /**
+   * Times the device link came back after having been up and then lost (Modbus: the device
+   * answers again; OPC UA: the session is re-established or values flow again; MQTT: the broker
+   * connection is back and this device's topics are subscribed again). The first connect is not
+   * one. Monotonic, never reset.
+   */
+  readonly reconnectsTotal: number;
 }
 
 /** Outcome of a write, verified by reading the device back. */

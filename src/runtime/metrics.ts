@@ -18,6 +18,7 @@ export interface WebhookDeliveryCounts {
 
 /** Where the lazy metrics read from: bound once the runtime has built each part. */
 export interface MetricsSources {
+  /** The adapter objects themselves: a new object for a device is taken for a replaced adapter. */
   readonly adapters: () => ReadonlyArray<{ readonly target: Pick<AdapterTarget, 'siteId' | 'assetId' | 'binding'>; health(): AdapterHealth }>;
   readonly store: Pick<TimeSeriesStore, 'kind' | 'stats'>;
   /** DR events in force now (any site). */
@@ -93,7 +94,7 @@ export function createRuntimeMetrics(options: { readonly adapterSampleMs?: numbe
   });
   new Counter({
     name: 'vpp_adapter_errors_total',
-    help: 'Failed reads and writes seen per device (sampled from its health every second; a lower bound).',
+    help: 'Failed reads, writes, decodes and connects per device, as its adapter counted them.',
     labelNames: ADAPTER_LABELS,
     registers,
     collect() {
@@ -146,7 +147,7 @@ export function createRuntimeMetrics(options: { readonly adapterSampleMs?: numbe
     },
   });
 
-  // Link drops between scrapes must still count: a cheap health poll, off the control loop.
+  // Totals are read at scrape time; this only notices adapters replaced or gone between scrapes, so their totals carry over.
   const sampler = setInterval(sample, options.adapterSampleMs ?? 1000);
   sampler.unref();
 

@@ -8,6 +8,7 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { createMqttAdapter, mqttBindingProblem } from '../../adapters/mqtt/index.js';
 import type { AdapterTarget, DeviceAdapter } from '../../src/domain/device-adapter.js';
 import type { Metric, Telemetry } from '../../src/domain/telemetry.js';
+import { AdapterCounters } from '../../src/runtime/metrics-adapters.js';
 import { startInProcessBroker, type InProcessBroker } from '../../simulators/servers/index.js';
 
 /**
@@ -94,6 +95,9 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
 
   it('malformed payloads make metrics bad (never 0), are counted, and the adapter lives on', async () => {
     const { a, d } = await setup();
+    const counters = new AdapterCounters();
+    counters.sample([a]);
+    const errorsBefore = counters.entries()[0]?.[1].errors;
     let bad = firstValueFrom(a.telemetry$.pipe(take(2), toArray()));
     await publish(d, 'not json {');
     expect((await bad).map((t) => [t.metric, t.value, t.quality])).toEqual([['powerKw', null, 'bad'], ['energyExportKwh', null, 'bad']]);
@@ -114,6 +118,11 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
     await publish(d, JSON.stringify({ ts: T + 2, data: { p_w: 500, e_wh: 10 } }));
     expect(await good).toMatchObject({ value: -0.5, quality: 'good', atMs: T + 2 });
     expect(a.health()).toMatchObject({ connected: true, consecutiveErrors: 0, lastError: null });
+    // The run of 3 healed before this sample: the totals still hold every one of them.
+    counters.sample([a]);
+    expect(errorsBefore).toBe(0);
+    expect(counters.entries()[0]?.[1]).toEqual({ errors: 3, reconnects: 0 });
+    expect(a.health()).toMatchObject({ errorsTotal: 3, reconnectsTotal: 0 });
   });
 
   it('silence beyond silenceS makes every metric bad', async () => {
@@ -172,6 +181,10 @@ describe('MQTT adapter with a vendor profile (raw mqtt.js device on aedes)', () 
     await device.publishAsync('acme/site-9/inv1/state', JSON.stringify({ ts: T + 3, data: { p_w: 100, e_wh: 1 } }), { qos: 1, retain: true });
     expect(await good).toMatchObject({ value: -0.1, quality: 'good' });
     expect(a.health().connected).toBe(true);
+    // The retained reading may beat the SUBACK's handling to the adapter: the reconnect counts on the SUBACK.
+    await expect.poll(() => a.health().reconnectsTotal, { timeout: 3000 }).toBe(1);
+    // The loss, and each refused connect attempt while the broker was away.
+    expect(a.health().errorsTotal).toBeGreaterThanOrEqual(1);
   });
 });
 

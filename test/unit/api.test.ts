@@ -51,7 +51,7 @@ describe('HTTP API', () => {
       version: '0.0.0-test',
       sites: () => views,
       store,
-      adapters: () => [{ siteId: 'plant-1', assetId: 'grid', binding: 'modbus://127.0.0.1:1502/1', connected: true, lastOkAtMs: NOW, consecutiveErrors: 0, lastError: null }],
+      adapters: () => [{ siteId: 'plant-1', assetId: 'grid', binding: 'modbus://127.0.0.1:1502/1', connected: true, lastOkAtMs: NOW, consecutiveErrors: 0, lastError: null, errorsTotal: 0, reconnectsTotal: 0 }],
       nowMs: () => NOW,
     });
   });

@@ -11,7 +11,14 @@ import { openStore, type TimeSeriesStore } from '../../src/store/index.js';
 import { parseExposition, series } from '../helpers/prometheus.js';
 
 const target = { siteId: 's1', assetId: 'bess', binding: 'opc.tcp://127.0.0.1:4840?profile=x' };
-const health = (connected: boolean, consecutiveErrors: number): AdapterHealth => ({ connected, consecutiveErrors, lastOkAtMs: null, lastError: consecutiveErrors > 0 ? 'timeout' : null });
+const health = (connected: boolean, errorsTotal: number, reconnectsTotal = 0, consecutiveErrors = 0): AdapterHealth => ({
+  connected, consecutiveErrors, lastOkAtMs: null, lastError: consecutiveErrors > 0 ? 'timeout' : null, errorsTotal, reconnectsTotal,
+});
+/** A stand-in adapter whose health a test sets; the counters tell adapters apart by identity. */
+const adapterWith = (h: AdapterHealth, t = target) => {
+  const a = { target: t, h, health: () => a.h };
+  return a;
+};
 type Stats = ReturnType<TimeSeriesStore['stats']>;
 const stats = (over: Partial<Stats> = {}): Stats => ({
   queuedPoints: 3, spooledPoints: 0, spooledBytes: 0, spoolSegments: 0, spoolMaxBytes: null, writtenPoints: 10, replayedPoints: 0,
@@ -51,23 +58,38 @@ describe('metrics helpers', () => {
     ['mqtt://b:1883/x', 'mqtt'],
   ])('names the protocol of %s', (binding, expected) => expect(protocolOf(binding)).toBe(expected));
 
-  it('counts errors and reconnects from successive health samples', () => {
+  it('reports the totals the adapter keeps, runs that healed between samples included', () => {
     const c = new AdapterCounters();
-    const rows: Array<[AdapterHealth, number, number]> = [
-      [health(false, 1), 1, 0], // down at start: not a reconnect when it first comes up
-      [health(true, 0), 1, 0],
-      [health(true, 0), 1, 0],
-      [health(false, 2), 3, 0],
-      [health(false, 5), 6, 0],
-      [health(true, 0), 6, 1],
-      [health(true, 1), 7, 1], // a new run of errors after a reset
-      [health(false, 0), 7, 1],
-      [health(true, 0), 7, 2],
-    ];
-    for (const [h, errors, reconnects] of rows) {
-      c.sample([{ target, health: () => h }]);
-      expect(c.entries()[0]?.[1]).toEqual({ errors, reconnects });
-    }
+    const a = adapterWith(health(false, 1, 0, 1));
+    c.sample([a]);
+    expect(c.entries()[0]?.[1]).toEqual({ errors: 1, reconnects: 0 });
+    // Two runs of errors and two reconnects, all healed before the next sample: the sampler saw none.
+    a.h = health(true, 6, 2, 0);
+    c.sample([a]);
+    expect(c.entries()).toEqual([[target, { errors: 6, reconnects: 2 }]]);
+    // Read at scrape time, not only at sample time.
+    a.h = health(true, 7, 3, 0);
+    expect(c.entries()[0]?.[1]).toEqual({ errors: 7, reconnects: 3 });
+  });
+
+  it('keeps a device counter monotonic when its adapter is replaced, leaves or comes back', () => {
+    const c = new AdapterCounters();
+    const other = { ...target, assetId: 'pv' };
+    const first = adapterWith(health(true, 4, 1));
+    const pv = adapterWith(health(true, 2), other);
+    c.sample([first, pv]);
+    first.h = health(false, 5, 1); // counted after the last sample, before the replacement was seen
+    const second = adapterWith(health(true, 3), { ...target, binding: 'opc.tcp://127.0.0.1:4841?profile=x' });
+    c.sample([second, pv]);
+    expect(new Map(c.entries().map(([t, v]) => [t.assetId, v]))).toEqual(new Map([['bess', { errors: 8, reconnects: 1 }], ['pv', { errors: 2, reconnects: 0 }]]));
+    expect(c.entries().find(([t]) => t.assetId === 'bess')?.[0].binding).toBe('opc.tcp://127.0.0.1:4841?profile=x');
+    // The site moved to another controller: its last totals stay, and add up when it returns.
+    second.h = health(false, 4, 1);
+    c.sample([pv]);
+    second.h = health(false, 99, 99); // gone adapters are no longer read
+    expect(c.entries().find(([t]) => t.assetId === 'bess')?.[1]).toEqual({ errors: 9, reconnects: 2 });
+    c.sample([adapterWith(health(true, 1, 0)), pv]);
+    expect(c.entries().find(([t]) => t.assetId === 'bess')?.[1]).toEqual({ errors: 10, reconnects: 2 });
   });
 });
 
@@ -77,14 +99,14 @@ describe('GET /metrics and the health probes', () => {
   let metrics: RuntimeMetrics;
   let app: FastifyInstance;
   let readiness: ReadinessReport;
-  let adapterHealth: AdapterHealth;
+  let device: ReturnType<typeof adapterWith>;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vpp-ops-unit-'));
     store = await openStore({ kind: 'sqlite', dataDir: dir });
     metrics = createRuntimeMetrics();
-    adapterHealth = health(true, 0);
-    metrics.bind({ adapters: () => [{ target, health: () => adapterHealth }], store, activeEvents: () => 2, webhookDeliveries: () => ({ delivered: 5, failed: 1 }) });
+    device = adapterWith(health(true, 0));
+    metrics.bind({ adapters: () => [device], store, activeEvents: () => 2, webhookDeliveries: () => ({ delivered: 5, failed: 1 }) });
     readiness = { ready: false, checks: [{ name: 'control', ok: false, detail: 'no control cycle yet for s1' }] };
     app = await buildApp({ version: 't', sites: () => [], store, adapters: () => [], nowMs: Date.now, metrics, readiness: () => readiness });
   });
@@ -103,7 +125,7 @@ describe('GET /metrics and the health probes', () => {
     metrics.loop.setpointRecorded('s1', 'x; by peak-shaving [write failed: timeout]', false);
     store.writeMetrics([{ siteId: 's1', metric: 'gridPowerKw', atMs: Date.now(), value: 1, quality: 'good' }]);
     await store.flush();
-    adapterHealth = health(false, 3);
+    device.h = health(false, 3, 1, 2);
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -117,6 +139,7 @@ describe('GET /metrics and the health probes', () => {
     expect(v.get(series('vpp_setpoints_written_total', { site: 's1', reason: 'peak-shaving', result: 'failed' }))).toBe(1);
     expect(v.get(series('vpp_adapter_up', adapter))).toBe(0);
     expect(v.get(series('vpp_adapter_errors_total', adapter))).toBe(3);
+    expect(v.get(series('vpp_adapter_reconnects_total', adapter))).toBe(1);
     expect(v.get(series('vpp_store_written_points_total'))).toBe(1);
     expect(v.get(series('vpp_store_up', { kind: 'sqlite' }))).toBe(1);
     expect(v.get(series('vpp_dr_events_active'))).toBe(2);

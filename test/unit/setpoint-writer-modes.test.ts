@@ -29,7 +29,7 @@ function device(withRelease: boolean) {
           },
         }
       : {}),
-    health: () => ({ connected: true, lastOkAtMs: 0, consecutiveErrors: 0, lastError: null }),
+    health: () => ({ connected: true, lastOkAtMs: 0, consecutiveErrors: 0, lastError: null, errorsTotal: 0, reconnectsTotal: 0 }),
     close: async () => undefined,
   };
   return { d, events, holdWrites: (p: Promise<void>) => (hold = p) };

@@ -18,7 +18,7 @@ function device(): DeviceAdapter & { writes: number[]; refuse: boolean } {
       d.writes.push(sp.powerKw);
       return d.refuse ? { ok: false, readBackKw: null, detail: 'read-back mismatch' } : { ok: true, readBackKw: sp.powerKw, detail: null };
     },
-    health: () => ({ connected: true, lastOkAtMs: 0, consecutiveErrors: 0, lastError: null }),
+    health: () => ({ connected: true, lastOkAtMs: 0, consecutiveErrors: 0, lastError: null, errorsTotal: 0, reconnectsTotal: 0 }),
     close: async () => undefined,
   };
   return d;
