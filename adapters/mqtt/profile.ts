@@ -82,11 +82,16 @@ export type MqttProfile = Type.Static<typeof MqttSection>;
 export type MqttField = Type.Static<typeof Field>;
 
 /** Checks a profile's `mqtt:` section; errors name the file and the field. */
+/** Sections already checked (loadProfile hands every adapter the same frozen body). */
+const checked = new WeakSet<object>();
+
 export function checkMqttProfile(file: string, body: unknown): MqttProfile {
+  if (typeof body === 'object' && body !== null && checked.has(body)) return body as MqttProfile;
   const problems = [...Value.Errors(MqttSection, body)].map(
     (e) => `${file}: mqtt${e.instancePath.replace(/\//g, '.')}: ${e.message}${e.instancePath === '' ? '' : `, got ${JSON.stringify(Value.Pointer.Get(body, e.instancePath))}`}`,
   );
   if (problems.length > 0) throw new VppError('PROFILE_INVALID', problems.join('\n'));
+  if (typeof body === 'object' && body !== null && Object.isFrozen(body)) checked.add(body);
   return body as MqttProfile;
 }
 

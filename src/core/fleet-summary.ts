@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { QUALITIES, VppError, type Quality, type Reading, type Site, type SiteState } from '../domain/index.js';
 
@@ -116,6 +117,9 @@ interface SchemaIssue {
   readonly message: string;
 }
 
+// Compiled once: every controller checks every site's summary each second.
+const summaryCheck = Compile(SiteSummarySchema);
+
 /**
  * Validates a summary that arrived from elsewhere (an MQTT payload, already JSON-parsed, or its
  * text). Throws VppError `CORE_SUMMARY_INVALID` naming the first offending field and the value.
@@ -129,7 +133,7 @@ export function parseSiteSummary(json: unknown): SiteSummary {
       throw new VppError('CORE_SUMMARY_INVALID', `site summary: not JSON: ${(err as Error).message}`);
     }
   }
-  if (!Value.Check(SiteSummarySchema, value)) {
+  if (!summaryCheck.Check(value)) {
     const issues = [...(Value.Errors(SiteSummarySchema, value) as unknown as SchemaIssue[])];
     // The most specific issue: a field's own rule, not the 'schema is false'/'anyOf' echo.
     const issue =

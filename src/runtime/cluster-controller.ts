@@ -52,7 +52,7 @@ async function startSiteUnit(cs: ConfiguredSite, d: UnitDeps): Promise<SiteUnit>
   const telemetry$ = merge(...[...adapters.values()].map((a) => a.telemetry$));
   const subs: Subscription[] = [
     telemetry$.subscribe(recordTelemetry(d.store)),
-    siteState$(cs.site, telemetry$).subscribe((s) => {
+    siteState$(cs.site, telemetry$, { coalesce: true }).subscribe((s) => {
       d.latest.set(s.siteId, s);
       d.siteStates.next(s);
       d.fleetBus?.publish(cs.site, s);

@@ -78,7 +78,8 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
     cleanup.push(() => sim.close());
     if (cfg.simulation !== null) log.info({ start: cfg.simulation.startAt, speed: cfg.simulation.speed, sites: sim.sites.length }, 'simulated devices listening');
 
-    const adapters = new Map<string, DeviceAdapter>(sim.sites.flatMap((cs) => [...siteAdapters(cs)]));
+    const bySite = sim.sites.map((cs) => ({ cs, adapters: siteAdapters(cs) }));
+    const adapters = new Map<string, DeviceAdapter>(bySite.flatMap((u) => [...u.adapters]));
     cleanup.push(async () => void (await Promise.allSettled([...adapters.values()].map((a) => a.close()))));
 
     const telemetry$ = merge(...[...adapters.values()].map((a) => a.telemetry$));
@@ -86,9 +87,12 @@ export async function startController(cfg: VppConfig, { log, version, modeLog }:
     const subs: Subscription[] = [telemetry$.subscribe(recordTelemetry(store))];
     // Every new state also goes to the API's live stream (GET /api/v1/stream).
     const siteStates = new Subject<SiteState>();
-    for (const cs of sim.sites) {
+    for (const { cs, adapters: own } of bySite) {
+      // Each site hears its own devices only: the merge of every device, filtered per site, cost
+      // O(sites) per reading (80 % of a core at 300 sites).
+      const siteTelemetry$ = merge(...[...own.values()].map((a) => a.telemetry$));
       subs.push(
-        siteState$(cs.site, telemetry$).subscribe((s) => {
+        siteState$(cs.site, siteTelemetry$, { coalesce: true }).subscribe((s) => {
           latest.set(s.siteId, s);
           siteStates.next(s);
         }),

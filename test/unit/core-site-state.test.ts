@@ -133,3 +133,31 @@ describe('siteState$', () => {
     expect(seen[2]?.flexibility.decreaseKw).toBeGreaterThan(0);
   });
 });
+
+describe('siteState$ with coalesce (the live runtime)', () => {
+  it('emits one state per burst of readings delivered together, holding all of them; each burst its own', async () => {
+    const { Subject } = await import('rxjs');
+    const src = new Subject<Telemetry>();
+    const got: SiteState[] = [];
+    const sub = siteState$(site, src, { coalesce: true, nowMs: () => 5 }).subscribe((s) => got.push(s));
+    // One battery message: its metrics arrive one by one, synchronously.
+    src.next(t('grid', 'powerKw', 500, 1));
+    src.next(t('bess', 'powerKw', -40, 1));
+    src.next(t('bess', 'socPct', 55, 1));
+    expect(got).toHaveLength(0); // nothing yet: the burst is summarised once, after it
+    await Promise.resolve();
+    expect(got).toHaveLength(1);
+    expect([got[0]?.gridPowerKw.value, got[0]?.batteryPowerKw.value, got[0]?.batterySocPct.value]).toEqual([500, -40, 55]);
+    src.next(t('grid', 'powerKw', 510, 2));
+    await Promise.resolve();
+    expect(got.map((s) => s.gridPowerKw.value)).toEqual([500, 510]);
+    sub.unsubscribe();
+    // Without it, a state per reading.
+    const each: SiteState[] = [];
+    const sub2 = siteState$(site, src, { nowMs: () => 5 }).subscribe((s) => each.push(s));
+    src.next(t('grid', 'powerKw', 520, 3));
+    src.next(t('bess', 'powerKw', -30, 3));
+    expect(each).toHaveLength(2);
+    sub2.unsubscribe();
+  });
+});
