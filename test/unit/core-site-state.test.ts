@@ -147,7 +147,7 @@ describe('siteState$ with coalesce (the live runtime)', () => {
     expect(got).toHaveLength(0); // nothing yet: the burst is summarised once, after it
     await Promise.resolve();
     expect(got).toHaveLength(1);
-    expect([got[0]?.gridPowerKw.value, got[0]?.batteryPowerKw.value, got[0]?.batterySocPct.value]).toEqual([500, -40, 55]);
+    expect([got[0]?.gridPowerKw.value, got[0]?.batteryPowerKw?.value, got[0]?.batterySocPct?.value]).toEqual([500, -40, 55]);
     src.next(t('grid', 'powerKw', 510, 2));
     await Promise.resolve();
     expect(got.map((s) => s.gridPowerKw.value)).toEqual([500, 510]);
