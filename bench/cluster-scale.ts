@@ -329,6 +329,7 @@ async function runOnce(devices: number, fds: number): Promise<RunResult> {
     await poll(
       'ctl-a to hear every site on the fleet bus',
       async () => {
+        await dead();
         const res = await fetch(`http://127.0.0.1:${a.port}/api/v1/fleet`, { signal: AbortSignal.timeout(20_000) });
         if (!res.ok) return undefined;
         const fleet = (await res.json()) as { sites: Record<string, unknown>; goodSiteIds: string[] };
