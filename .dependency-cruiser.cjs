@@ -52,6 +52,13 @@ module.exports = {
       to: { path: '^src/store/.+', pathNot: '^src/store/index\\.ts$' },
     },
     {
+      name: 'api-internals-private',
+      comment: 'Outside src/api only src/api/index.ts and the OpenADR schemas (src/api/openadr/index.ts) may be imported; M&V the runtime needs lives in src/mv.',
+      severity: 'error',
+      from: { path: '^(src|bench)/', pathNot: '^src/api/' },
+      to: { path: '^src/api/.+', pathNot: ['^src/api/index\\.ts$', '^src/api/openadr/index\\.ts$'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -3,4 +3,8 @@ export type { AdapterStatus, ApiDeps, EventStatusChange, MetricsExposition, Read
 export type { StreamOptions } from './routes/stream.js';
 export { problem, type Problem } from './problem.js';
 export { gridCarbonOf } from './routes/energy-report-data.js';
+export { newId, stamp } from './routes/openadr-common.js';
+export { measuredAs } from './routes/event-performance.js';
+export { computeEnergyReport } from './routes/energy-report-data.js';
+export { energyReportCsv, energyReportHtml } from './routes/energy-report-format.js';
 export { modeRoutes, type ModeControl, type ModeRouteDeps } from './routes/modes.js';

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, type VppConfig } from '../config/index.js';
 import { DEFAULT_SQLITE_FILE, REGISTRY_FILE, openPgRegistry, openRegistry, openStore, type Registry, type TimeSeriesStore } from '../store/index.js';
-import { computeEnergyReport, gridCarbonOf } from '../api/routes/energy-report-data.js';
-import { energyReportCsv, energyReportHtml } from '../api/routes/energy-report-format.js';
+import { computeEnergyReport, energyReportCsv, energyReportHtml, gridCarbonOf } from '../api/index.js';
 
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -26,3 +26,5 @@ export { checkGridCarbon, type GridCarbon, type GridCarbonPoint } from './energy
 export { integrateEnergy, type EnergyWindowInput, type EnergyWindow, type EnergySums, type EnergyBlock, type PowerSample } from './energy-integrate.js';
 export { localDays, siteEnergyReport, type EnergyRow, type SiteDay, type SiteEnergyInput, type SiteEnergyReport } from './energy-report.js';
 export { districtEnergyReport, eventPeakReduction, type DistrictEnergyReport, type EventPeakReduction } from './energy-district.js';
+export { gridMeans, siteBaseline, siteCalendar, type MeteredSeries, type SiteBaseline } from './site-baseline.js';
+export { sitePerformance, type IntervalView, type SitePerformanceView } from './site-performance.js';

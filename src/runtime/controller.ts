@@ -1,6 +1,6 @@
 import { merge, Subject, type Subscription } from 'rxjs';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, gridCarbonOf, type AdapterStatus, type ReadinessReport, type SiteView } from '../api/index.js';
+import { buildApp, gridCarbonOf, measuredAs, type AdapterStatus, type ReadinessReport, type SiteView } from '../api/index.js';
 import type { VppConfig } from '../config/index.js';
 import { siteState$ } from '../core/index.js';
 import { eventStatus } from '../events/index.js';
@@ -17,8 +17,7 @@ import { startNotifier } from './notifier.js';
 import { startVenClient } from './northbound/index.js';
 import { recordEventPerformance, recordTelemetry, storeOptions } from './recorder.js';
 import { reportCompletedEvents } from './site-reports.js';
-import { sitePerformance } from '../api/routes/event-site-performance.js';
-import { measuredAs } from '../api/routes/event-performance.js';
+import { sitePerformance } from '../mv/index.js';
 import { simulatedClock } from './site-clock.js';
 import { siteAdapters } from './site-adapters.js';
 import { startSimulation, type RunningSimulation } from './simulation.js';

@@ -1,7 +1,7 @@
 import type { DrEvent, Site } from '../domain/index.js';
 import { eventWindow } from '../events/index.js';
 // The M&V baseline the performance report uses, so the live shed and its measurement agree.
-import { siteBaseline } from '../api/routes/event-baseline.js';
+import { siteBaseline } from '../mv/index.js';
 import type { TimeSeriesStore } from '../store/index.js';
 import type { Logger } from './logger.js';
 

@@ -1,8 +1,8 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { EventStatusChange } from '../api/index.js';
 import { validateOpenAdr } from '../api/openadr/index.js';
-import { newId, stamp } from '../api/routes/openadr-common.js';
-import type { SitePerformanceView } from '../api/routes/event-site-performance.js';
+import { newId, stamp } from '../api/index.js';
+import type { SitePerformanceView } from '../mv/index.js';
 import type { Registry } from '../store/index.js';
 import type { Logger } from './logger.js';
 import { buildReport } from './northbound/report-body.js';

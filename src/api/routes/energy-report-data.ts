@@ -14,7 +14,7 @@ import {
   type SiteEnergyInput,
 } from '../../mv/index.js';
 import type { Registry, TimeSeriesStore } from '../../store/index.js';
-import { sitePerformance } from './event-site-performance.js';
+import { sitePerformance } from '../../mv/index.js';
 
 /**
  * The energy and carbon report (issue 8): reads each site's recorded grid, PV and battery power

@@ -4,9 +4,9 @@ import { eventStatus, eventWindow, fromOpenAdrEvent, parseProgramRate, targetsSi
 import { groupsBySite, type Registry } from '../../store/index.js';
 import type { SiteView } from '../deps.js';
 import { problem, sendProblem } from '../problem.js';
-import type { Store } from './event-baseline.js';
+import type { MeteredSeries as Store } from '../../mv/index.js';
 import { idParams, notFound, siteClientOf, visibleToVen } from './openadr-common.js';
-import { sitePerformance } from './event-site-performance.js';
+import { sitePerformance } from '../../mv/index.js';
 import { eventReachesSite } from './event-opt-outs.js';
 
 export interface EventPerformanceDeps {

@@ -4,7 +4,7 @@ import { eventStatus, eventWindow, fromOpenAdrEvent, targetsSite } from '../../e
 import type { EventRecord, EventRepository, TimeSeriesStore } from '../../store/index.js';
 import { validateOpenAdr } from '../../api/openadr/index.js';
 // The API's M&V of an event, reused as is so the report says what /events/{id}/performance says.
-import { sitePerformance } from '../../api/routes/event-site-performance.js';
+import { sitePerformance } from '../../mv/index.js';
 import { tagOf, withReport, type UpstreamTag } from './mirror-map.js';
 import { buildReport } from './report-body.js';
 import { detailOf, type VtnHttp } from './vtn-http.js';

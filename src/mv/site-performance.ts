@@ -1,7 +1,7 @@
-import type { DrEvent, ProgramRate, Site } from '../../domain/index.js';
-import { eventWindow, intervalWindow } from '../../events/index.js';
-import { eventPerformance, type Requested } from '../../mv/index.js';
-import { gridMeans, siteBaseline, type Store } from './event-baseline.js';
+import type { DrEvent, ProgramRate, Site } from '../domain/index.js';
+import { eventWindow, intervalWindow } from '../events/index.js';
+import { eventPerformance, type Requested } from './performance.js';
+import { gridMeans, siteBaseline, type MeteredSeries as Store } from './site-baseline.js';
 
 export interface IntervalView {
   readonly start: string;

@@ -1,22 +1,22 @@
-import type { DrEvent, Site } from '../../domain/index.js';
-import {
-  chinaCalendarSpec,
-  holidayCalendar,
-  intervalMeansKw,
-  meterBeforeMeterAfter,
-  tenOfTen,
-  type BaselineResult,
-  type HolidayCalendar,
-  type IntervalPoint,
-} from '../../mv/index.js';
-import type { TimeSeriesStore } from '../../store/index.js';
+import type { DrEvent, Site } from '../domain/index.js';
+import { meterBeforeMeterAfter, tenOfTen, type BaselineResult } from './baseline.js';
+import { holidayCalendar, type HolidayCalendar } from './calendar.js';
+import { chinaCalendarSpec } from './holidays/index.js';
+import { intervalMeansKw, type IntervalPoint } from './series.js';
 
 const DAY_MS = 86_400_000;
 const H_MS = 3_600_000;
 const LOOKBACK_DAYS = 45;
 const LIKE_DAYS = 10;
 
-export type Store = Pick<TimeSeriesStore, 'queryMetric'>;
+/**
+ * The one store read M&V makes: a site's metered series over a window, oldest first
+ * (TimeSeriesStore satisfies it; mv does not import the store).
+ */
+export interface MeteredSeries {
+  queryMetric(q: { readonly siteId: string; readonly metric: string; readonly fromMs: number; readonly toMs: number; readonly limit?: number }): Promise<readonly IntervalPoint[]>;
+}
+type Store = MeteredSeries;
 
 export interface SiteBaseline {
   readonly result: BaselineResult;
