@@ -99,3 +99,20 @@ export async function startPostgres(): Promise<PostgresHandle> {
   });
   return { url, port, stop };
 }
+
+let databases = 0;
+
+/** A new, empty database on `serverUrl`'s server (so cases do not see each other's rows); its URL. */
+export async function freshDatabase(serverUrl: string, prefix: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const name = `${prefix}_${process.pid}_${++databases}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

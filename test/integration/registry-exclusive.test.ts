@@ -8,7 +8,7 @@ import { buildApp } from '../../src/api/index.js';
 import { openPgRegistry, openRegistry, openStore, seedVens, type Registry, type TimeSeriesStore } from '../../src/store/index.js';
 import { EXCLUSIVE_LOCK } from '../../src/store/pg/shared-registry/index.js';
 import { eventBody, OWN_SITE, PROGRAM } from '../helpers/openadr-api.js';
-import { postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
+import { freshDatabase, postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
 
 /*
  * Registry.exclusive: a handler's read, check and write must not interleave with another's,
@@ -20,18 +20,8 @@ if (!available && process.env.CI === 'true') throw new Error('registry-exclusive
 
 const AT = Date.parse('2026-07-01T00:00:00Z');
 let server: PostgresHandle | undefined;
-let n = 0;
 
-async function freshDb(): Promise<string> {
-  const admin = new pg.Client({ connectionString: server?.url });
-  await admin.connect();
-  const name = `excl_${process.pid}_${++n}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(server?.url ?? '');
-  u.pathname = `/${name}`;
-  return u.toString();
-}
+const freshDb = (): Promise<string> => freshDatabase(server?.url ?? '', 'excl');
 
 async function pgExec(url: string, sql: string): Promise<pg.QueryResult> {
   const admin = new pg.Client({ connectionString: url });

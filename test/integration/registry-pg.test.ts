@@ -7,7 +7,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgRegistry, openRegistry, seedVens, type Registry, type RegistryChange } from '../../src/store/index.js';
 import { OTHER_SITE, OWN_SITE } from '../helpers/openadr-api.js';
-import { postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
+import { freshDatabase, postgresAvailable, startPostgres, type PostgresHandle } from '../helpers/postgres.js';
 
 /*
  * The registry's contract, run on both backends: embedded SQLite (one process) and PostgreSQL
@@ -20,19 +20,8 @@ if (!available && process.env.CI === 'true') throw new Error('registry-pg: Postg
 
 const AT = Date.parse('2026-07-01T00:00:00Z');
 let server: PostgresHandle | undefined;
-let n = 0;
 
-/** A fresh database per registry, so cases do not see each other's rows. */
-async function freshDb(): Promise<string> {
-  const admin = new pg.Client({ connectionString: server?.url });
-  await admin.connect();
-  const name = `reg_${process.pid}_${++n}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(server?.url ?? '');
-  u.pathname = `/${name}`;
-  return u.toString();
-}
+const freshDb = (): Promise<string> => freshDatabase(server?.url ?? '', 'reg');
 
 const program = (id: string, name: string, extra: Record<string, unknown> = {}) => ({ id, objectType: 'PROGRAM', programName: name, ...extra });
 const event = (id: string, programID: string, targets?: unknown[] | null) => ({
