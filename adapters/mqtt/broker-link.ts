@@ -51,7 +51,6 @@ class SharedConnection {
   private readonly listeners = new Set<LinkListener>();
   private waiting: Waiter[] = [];
   private flushQueued = false;
-  private unsubscribeQueue: string[] = [];
   /** Filters subscribed (or being subscribed) on the current connection. */
   private readonly subscribed = new Set<string>();
   /** Subscriptions are being made again after a reconnect; new holders wait for that. */
@@ -175,6 +174,7 @@ class SharedConnection {
 
   async detach(filters: readonly string[], listener: LinkListener): Promise<void> {
     if (!this.listeners.delete(listener)) return;
+    const gone: string[] = [];
     for (const f of filters) {
       this.routes.remove(f, listener);
       const n = (this.filterCounts.get(f) ?? 1) - 1;
@@ -182,7 +182,7 @@ class SharedConnection {
       else {
         this.filterCounts.delete(f);
         this.subscribed.delete(f);
-        this.unsubscribeQueue.push(f);
+        gone.push(f);
       }
     }
     if (this.listeners.size === 0) {
@@ -190,10 +190,8 @@ class SharedConnection {
       await this.client.endAsync(true);
       return;
     }
-    // Stale subscriptions cost only messages nobody routes; they go in batches when connected.
-    const gone = this.unsubscribeQueue;
-    this.unsubscribeQueue = [];
-    if (this.client.connected && gone.length > 0) this.client.unsubscribe(gone.filter((f) => !this.filterCounts.has(f)));
+    // Offline, nothing to do: a reconnect subscribes only the filters still counted.
+    if (this.client.connected && gone.length > 0) this.client.unsubscribe(gone);
   }
 }
 
